@@ -1,0 +1,81 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+// Versions are the ones available offline on the project's build machines
+// (see the env notes); `from:` keeps us within the same major version.
+let package = Package(
+    name: "smflow",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "smflow", targets: ["smflow"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/vapor/vapor.git", from: "4.122.3"),
+        .package(url: "https://github.com/vapor/fluent.git", from: "4.13.0"),
+        .package(url: "https://github.com/vapor/fluent-sqlite-driver.git", from: "4.9.0"),
+        .package(url: "https://github.com/vapor/fluent-postgres-driver.git", from: "2.14.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+    ],
+    targets: [
+        // Pure domain: no I/O, no Vapor.
+        .target(name: "SMFCore"),
+        // Configuration, production guardrails, crypto helpers. No Vapor.
+        .target(
+            name: "SMFSecurity",
+            dependencies: [
+                "SMFCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // The executable checklist (`smflow audit`).
+        .target(name: "SMFAudit", dependencies: ["SMFCore", "SMFSecurity"]),
+        // The Vapor application.
+        .target(
+            name: "SMFServer",
+            dependencies: [
+                "SMFCore",
+                "SMFSecurity",
+                .product(name: "Vapor", package: "vapor"),
+                .product(name: "Fluent", package: "fluent"),
+                .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
+                .product(name: "FluentPostgresDriver", package: "fluent-postgres-driver"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
+        .executableTarget(
+            name: "smflow",
+            dependencies: [
+                "SMFServer",
+                "SMFSecurity",
+                "SMFAudit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // Used by scripts/bench only (full vs bare pipeline); see its header.
+        .executableTarget(
+            name: "smflow-bench-server",
+            dependencies: ["SMFServer", "SMFSecurity"],
+            path: "benchmarks/BenchServer"
+        ),
+        .testTarget(name: "SMFCoreTests", dependencies: ["SMFCore"]),
+        .testTarget(name: "SMFSecurityTests", dependencies: ["SMFSecurity"]),
+        .testTarget(name: "SMFAuditTests", dependencies: ["SMFAudit", "SMFCore"]),
+        .testTarget(
+            name: "SMFServerTests",
+            dependencies: [
+                "SMFServer",
+                .product(name: "VaporTesting", package: "vapor"),
+            ]
+        ),
+        // Runs the built `smflow` binary as a subprocess (exit codes, output).
+        .testTarget(name: "smflowTests", dependencies: ["smflow"]),
+    ]
+)

@@ -1,0 +1,74 @@
+/// The server's validated configuration. Built only by `ConfigLoader`;
+/// nothing else reads the environment.
+public struct AppConfig: Sendable {
+    public enum Mode: String, Sendable, CaseIterable {
+        case development, production
+    }
+
+    public enum LogLevel: String, Sendable, CaseIterable, Comparable {
+        case trace, debug, info, notice, warning, error, critical
+
+        public static func < (lhs: LogLevel, rhs: LogLevel) -> Bool {
+            allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+        }
+    }
+
+    public enum LogFormat: String, Sendable, CaseIterable {
+        case json, text
+    }
+
+    public var mode: Mode = .development
+    public var secretKey: SecretValue?
+    public var encryptionKey: SecretValue?
+    public var database: DatabaseLocation = .sqlite(path: "data/smflow.sqlite")
+    /// Whether `database` came from DATABASE_URL (or is the built-in default).
+    public var databaseIsExplicit = false
+    public var corsOrigins: [CORSOrigin] = []
+    public var trustedProxies: [CIDR] = []
+    public var adminNetworks: [CIDR] = CIDR.loopback
+    public var maxBodyBytes = 1 << 20
+    public var maxJSONDepth = 32
+    public var logLevel: LogLevel = .info
+    public var logFormat: LogFormat = .text
+    public var publicURL: String?
+    public var hostname = "127.0.0.1"
+    public var port = 8080
+    public var dataDirectory = "data"
+    public var shutdownTimeoutSeconds = 10
+    public var idleTimeoutSeconds = 60
+
+    public init() {}
+
+    public var isProduction: Bool { mode == .production }
+
+    /// The effective configuration with every secret redacted, in catalog
+    /// order — what `smflow config show` prints.
+    public func redactedSummary() -> [(name: String, value: String)] {
+        func list<T: CustomStringConvertible>(_ items: [T]) -> String {
+            items.isEmpty ? "(empty)" : items.map(\.description).joined(separator: ",")
+        }
+        let databaseText: String = switch database {
+        case .sqlite(let path): "sqlite://\(path)"
+        case .postgres(let url): url.redacted
+        }
+        return [
+            ("SMF_ENV", mode.rawValue),
+            ("SMF_SECRET_KEY", secretKey?.redacted ?? "(not set)"),
+            ("SMF_ENCRYPTION_KEY", encryptionKey?.redacted ?? "(not set)"),
+            ("DATABASE_URL", databaseText + (databaseIsExplicit ? "" : " (default)")),
+            ("SMF_CORS_ORIGINS", list(corsOrigins)),
+            ("SMF_TRUSTED_PROXIES", list(trustedProxies)),
+            ("SMF_ADMIN_NETWORKS", list(adminNetworks)),
+            ("SMF_MAX_BODY_BYTES", String(maxBodyBytes)),
+            ("SMF_MAX_JSON_DEPTH", String(maxJSONDepth)),
+            ("SMF_LOG_LEVEL", logLevel.rawValue),
+            ("SMF_LOG_FORMAT", logFormat.rawValue),
+            ("SMF_PUBLIC_URL", publicURL ?? "(not set)"),
+            ("SMF_HOSTNAME", hostname),
+            ("SMF_PORT", String(port)),
+            ("SMF_DATA_DIR", dataDirectory),
+            ("SMF_SHUTDOWN_TIMEOUT", String(shutdownTimeoutSeconds)),
+            ("SMF_IDLE_TIMEOUT", String(idleTimeoutSeconds)),
+        ]
+    }
+}

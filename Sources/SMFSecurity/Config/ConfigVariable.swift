@@ -1,0 +1,45 @@
+/// One environment variable the server reads. This catalog is the single list
+/// of settings: the loader reports any other `SMF_*` variable as unknown,
+/// `config show` prints these in this order, and a test checks that
+/// docs/CONFIGURATION.md documents each of them.
+public struct ConfigVariable: Sendable {
+    public let name: String
+    /// The default, as written in the docs.
+    public let defaultValue: String
+    /// Secrets may also come from `NAME_FILE` and are redacted when shown.
+    public let isSecret: Bool
+    public let summary: String
+
+    public init(_ name: String, default defaultValue: String, secret: Bool = false, _ summary: String) {
+        self.name = name
+        self.defaultValue = defaultValue
+        self.isSecret = secret
+        self.summary = summary
+    }
+}
+
+extension ConfigVariable {
+    public static let all: [ConfigVariable] = [
+        .init("SMF_ENV", default: "development", "`development` or `production`; production switches on the guardrails."),
+        .init("SMF_SECRET_KEY", default: "(none)", secret: true, "Signing key (sessions, tokens): 32+ random bytes, e.g. `smflow secrets generate`."),
+        .init("SMF_ENCRYPTION_KEY", default: "(none)", secret: true, "Key for secrets at rest: 32+ random bytes, different from SMF_SECRET_KEY."),
+        .init("DATABASE_URL", default: "sqlite://data/smflow.sqlite", secret: true, "`postgres://USER:PASSWORD@HOST:PORT/DB` or `sqlite://PATH`; production requires PostgreSQL."),
+        .init("SMF_CORS_ORIGINS", default: "(empty: no cross-origin access)", "Comma-separated browser origins allowed to call the API, matched exactly."),
+        .init("SMF_TRUSTED_PROXIES", default: "(empty)", "Comma-separated CIDRs of reverse proxies whose X-Forwarded-For/-Proto are believed."),
+        .init("SMF_ADMIN_NETWORKS", default: "127.0.0.0/8,::1/128", "Comma-separated CIDRs allowed to reach admin endpoints such as /metrics."),
+        .init("SMF_MAX_BODY_BYTES", default: "1048576", "Largest request body accepted (bytes); larger bodies get 413."),
+        .init("SMF_MAX_JSON_DEPTH", default: "32", "Deepest JSON nesting accepted; deeper documents get 400."),
+        .init("SMF_LOG_LEVEL", default: "info", "trace, debug, info, notice, warning, error or critical; production refuses debug and trace."),
+        .init("SMF_LOG_FORMAT", default: "json in production, text otherwise", "`json` (one JSON object per line) or `text`."),
+        .init("SMF_PUBLIC_URL", default: "(none)", "The https:// URL users and webhooks reach the service at; required in production."),
+        .init("SMF_HOSTNAME", default: "127.0.0.1", "Address `serve` binds to (the `--hostname` flag wins)."),
+        .init("SMF_PORT", default: "8080", "Port `serve` binds to (the `--port` flag wins)."),
+        .init("SMF_DATA_DIR", default: "data", "Directory for the embedded SQLite database."),
+        .init("SMF_SHUTDOWN_TIMEOUT", default: "10", "Seconds to finish in-flight requests after SIGTERM before closing anyway."),
+        .init("SMF_IDLE_TIMEOUT", default: "60", "Seconds an idle keep-alive connection is kept open."),
+    ]
+
+    /// Prefix reserved for the test harness (`scripts/test` exports
+    /// `SMF_TEST_DATABASE_URL`); never read by the server.
+    public static let reservedTestPrefix = "SMF_TEST_"
+}

@@ -1,0 +1,74 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// An IPv4 or IPv6 address as raw network-order bytes.
+///
+/// Parsing is done by the C library's `inet_pton`, not by hand: address syntax
+/// (IPv6 compression, embedded IPv4) is exactly where home-made parsers go wrong.
+/// IPv4-mapped IPv6 addresses (`::ffff:a.b.c.d`) are normalised to IPv4 so that
+/// one CIDR rule covers both spellings of the same peer.
+public struct IPAddress: Hashable, Sendable, CustomStringConvertible {
+    /// 4 bytes for IPv4, 16 for IPv6.
+    public let bytes: [UInt8]
+
+    public var isIPv4: Bool { bytes.count == 4 }
+
+    public init?(_ text: some StringProtocol) {
+        var string = String(text).trimmingASCIIWhitespace()
+        // Accept "[::1]" as written in URLs and forwarded headers.
+        if string.hasPrefix("["), string.hasSuffix("]") {
+            string = String(string.dropFirst().dropLast())
+        }
+        // A zone id ("fe80::1%eth0") does not change which network a peer is in.
+        if let percent = string.firstIndex(of: "%") {
+            string = String(string[..<percent])
+        }
+        guard !string.isEmpty, string.utf8.count <= 64 else { return nil }
+        if string.contains(":") {
+            var storage = in6_addr()
+            guard inet_pton(AF_INET6, string, &storage) == 1 else { return nil }
+            let raw = withUnsafeBytes(of: &storage) { Array($0) }
+            // ::ffff:0:0/96 — an IPv4 peer on a dual-stack socket.
+            if raw[0..<10].allSatisfy({ $0 == 0 }), raw[10] == 0xff, raw[11] == 0xff {
+                self.bytes = Array(raw[12..<16])
+            } else {
+                self.bytes = raw
+            }
+        } else {
+            var storage = in_addr()
+            guard inet_pton(AF_INET, string, &storage) == 1 else { return nil }
+            self.bytes = withUnsafeBytes(of: &storage) { Array($0) }
+        }
+    }
+
+    public var description: String {
+        if isIPv4 {
+            return bytes.map(String.init).joined(separator: ".")
+        }
+        var storage = in6_addr()
+        withUnsafeMutableBytes(of: &storage) { raw in
+            for (index, byte) in bytes.enumerated() { raw[index] = byte }
+        }
+        var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+        guard inet_ntop(AF_INET6, &storage, &buffer, socklen_t(buffer.count)) != nil else {
+            return bytes.map { String($0, radix: 16) }.joined(separator: ":")
+        }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}
+
+extension String {
+    /// Trims spaces, tabs, CR and LF — the only whitespace that appears around
+    /// values in env files and comma-separated header lists.
+    func trimmingASCIIWhitespace() -> String {
+        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }
+        guard let start = firstIndex(where: { !isSpace($0) }),
+              let end = lastIndex(where: { !isSpace($0) }) else { return "" }
+        return String(self[start...end])
+    }
+}

@@ -1,0 +1,68 @@
+import Fluent
+import NIOCore
+import SMFSecurity
+import Vapor
+
+/// How much of the request pipeline to install.
+public enum Pipeline: Sendable {
+    /// Everything DESIGN.md lists: what `serve` and the tests use.
+    case full
+    /// Routes only, for the benchmark that measures what the pipeline costs.
+    /// Not reachable from the `smflow` command line.
+    case bare
+}
+
+/// Builds the application from a validated configuration. Shared by `serve`,
+/// `migrate` and the tests, so they all run the same server.
+public func configure(_ app: Application, config: AppConfig, pipeline: Pipeline = .full) async throws {
+    let metrics = HTTPMetrics()
+    app.smf = AppContext(
+        config: config,
+        clientIPResolver: ClientIPResolver(trustedProxies: config.trustedProxies),
+        metrics: metrics,
+        readiness: ReadinessProbe(timeout: .seconds(1), expectedMigrations: Set(AppMigrations.names)))
+
+    configureHTTPServer(app, config: config)
+
+    // Vapor installs its own route logger and error middleware by default;
+    // both are replaced (see ProblemErrorMiddleware for why).
+    app.middleware = Middlewares()
+    if pipeline == .full {
+        // Outermost first — DESIGN.md "Request pipeline". Error mapping sits
+        // inside CORS and the header middleware so that error responses get
+        // their headers too; it never throws.
+        app.middleware.use(RequestIDMiddleware())
+        app.middleware.use(AccessLogMiddleware(metrics: metrics))
+        app.middleware.use(SecurityHeadersMiddleware(sendHSTS: config.isProduction))
+        app.middleware.use(CrossOriginMiddleware(allowedOrigins: Set(config.corsOrigins)))
+        app.middleware.use(ProblemErrorMiddleware(isProduction: config.isProduction, metrics: metrics))
+        app.middleware.use(BodyLimitMiddleware(maxBytes: config.maxBodyBytes))
+    }
+    app.routes.defaultMaxBodySize = ByteCount(value: config.maxBodyBytes)
+    ContentConfiguration.global.use(decoder: DepthLimitedJSONDecoder(maximumDepth: config.maxJSONDepth), for: .json)
+
+    try DatabaseSetup.configure(app, location: config.database)
+    try await DatabaseSetup.prepare(app, location: config.database)
+
+    routes(app)
+}
+
+private func configureHTTPServer(_ app: Application, config: AppConfig) {
+    var server = app.http.server.configuration
+    server.hostname = config.hostname
+    server.port = config.port
+    // No "Server: ..." header: the software and its version stay private.
+    server.serverName = nil
+    // Our AccessLogMiddleware records the metrics, labelled by route pattern.
+    server.reportMetrics = false
+    // Gzip request bodies would bypass the body limit (a small compressed
+    // body can inflate without bound); clients send plain JSON.
+    server.requestDecompression = .disabled
+    // Compressing secrets next to attacker-chosen text is the BREACH setting.
+    server.responseCompression = .disabled
+    // Without an idle timeout, idle connections are held forever (pitfall 5).
+    server.idleTimeout = .seconds(Int64(config.idleTimeoutSeconds))
+    // Bound on finishing in-flight requests after SIGTERM.
+    server.shutdownTimeout = .seconds(Int64(config.shutdownTimeoutSeconds))
+    app.http.server.configuration = server
+}

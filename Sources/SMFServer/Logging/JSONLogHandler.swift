@@ -1,0 +1,107 @@
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+
+/// Writes each log event as one JSON object on one line (the production
+/// format, `SMF_LOG_FORMAT=json`).
+///
+/// JSON escaping makes the lines injection-safe: a CR/LF or quote that
+/// reaches a log value from a request cannot start a forged line.
+public struct JSONLogHandler: LogHandler {
+    public var metadata: Logger.Metadata = [:]
+    public var metadataProvider: Logger.MetadataProvider?
+    public var logLevel: Logger.Level = .info
+    private let label: String
+    private let write: @Sendable (String) -> Void
+
+    public init(label: String, metadataProvider: Logger.MetadataProvider? = nil, write: @escaping @Sendable (String) -> Void = JSONLogHandler.writeToStandardError) {
+        self.label = label
+        self.metadataProvider = metadataProvider
+        self.write = write
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    public func log(event: LogEvent) {
+        var merged = metadata
+        if let provided = metadataProvider?.get() { merged.merge(provided) { _, new in new } }
+        if let extra = event.metadata { merged.merge(extra) { _, new in new } }
+        var line = "{\"time\":\"\(Self.timestamp())\",\"level\":\"\(event.level.rawValue)\",\"logger\":"
+        Self.appendString(label, to: &line)
+        line += ",\"message\":"
+        Self.appendString(event.message.description, to: &line)
+        for key in merged.keys.sorted() where !["time", "level", "logger", "message"].contains(key) {
+            line += ","
+            Self.appendString(key, to: &line)
+            line += ":"
+            Self.appendValue(merged[key]!, to: &line)
+        }
+        line += "}\n"
+        write(line)
+    }
+
+    private static let outputLock = NIOLock()
+
+    public static let writeToStandardError: @Sendable (String) -> Void = { line in
+        outputLock.withLock {
+            FileHandle.standardError.write(Data(line.utf8))
+        }
+    }
+
+    private static func timestamp() -> String {
+        Date().formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
+    }
+
+    private static func appendValue(_ value: Logger.Metadata.Value, to line: inout String) {
+        switch value {
+        case .string(let string):
+            appendString(string, to: &line)
+        case .stringConvertible(let convertible):
+            appendString(convertible.description, to: &line)
+        case .array(let values):
+            line += "["
+            for (index, element) in values.enumerated() {
+                if index > 0 { line += "," }
+                appendValue(element, to: &line)
+            }
+            line += "]"
+        case .dictionary(let dictionary):
+            line += "{"
+            for (index, key) in dictionary.keys.sorted().enumerated() {
+                if index > 0 { line += "," }
+                appendString(key, to: &line)
+                line += ":"
+                appendValue(dictionary[key]!, to: &line)
+            }
+            line += "}"
+        }
+    }
+
+    /// RFC 8259 string escaping: quote, backslash and every control character.
+    static func appendString(_ string: String, to line: inout String) {
+        line += "\""
+        for scalar in string.unicodeScalars {
+            switch scalar {
+            case "\"": line += "\\\""
+            case "\\": line += "\\\\"
+            case "\n": line += "\\n"
+            case "\r": line += "\\r"
+            case "\t": line += "\\t"
+            case "\u{2028}": line += "\\u2028"
+            case "\u{2029}": line += "\\u2029"
+            default:
+                if scalar.value < 0x20 || scalar.value == 0x7f {
+                    let hex = String(scalar.value, radix: 16)
+                    line += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    line.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        line += "\""
+    }
+}
+

@@ -1,0 +1,60 @@
+import Prometheus
+import Vapor
+
+/// The application's Prometheus registry and the metrics the server records.
+///
+/// Each `Application` has its own registry (no global `MetricsSystem`
+/// bootstrap), so tests can build many applications in one process. Vapor's
+/// own request metrics are switched off in `configure` (`reportMetrics =
+/// false`): these replace them with a `route` label holding the route
+/// pattern, and one name is never registered with two types (a crash in
+/// swift-prometheus — DESIGN pitfall 9).
+final class HTTPMetrics: Sendable {
+    let registry: PrometheusCollectorRegistry
+    private let inFlight: Gauge
+    private let databaseErrors: Counter
+
+    /// Buckets from 1 ms to 10 s: the API's interesting range.
+    static let durationBuckets: [Duration] = [
+        .milliseconds(1), .milliseconds(2.5), .milliseconds(5), .milliseconds(10), .milliseconds(25),
+        .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1),
+        .seconds(2.5), .seconds(5), .seconds(10),
+    ]
+
+    /// Methods get their own label value; anything else is `OTHER`, so a
+    /// client cannot mint label values.
+    static let knownMethods: Set<String> = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+    init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+        self.registry = registry
+        inFlight = registry.makeGauge(name: "http_requests_in_flight", help: "Requests being processed now.")
+        databaseErrors = registry.makeCounter(name: "db_errors_total", help: "Database errors seen by the server (queries and readiness checks).")
+    }
+
+    static func methodLabel(_ method: HTTPMethod) -> String {
+        knownMethods.contains(method.rawValue) ? method.rawValue : "OTHER"
+    }
+
+    func requestStarted() { inFlight.increment() }
+    func requestFinished() { inFlight.decrement() }
+    func databaseError() { databaseErrors.increment() }
+
+    func record(method: String, route: String, status: Int, duration: Duration) {
+        registry.makeCounter(
+            name: "http_requests_total",
+            labels: [("method", method), ("route", route), ("status", String(status))],
+            help: "HTTP requests answered, by method, route pattern and status."
+        ).increment()
+        registry.makeDurationHistogram(
+            name: "http_request_duration_seconds",
+            labels: [("method", method), ("route", route)],
+            buckets: Self.durationBuckets,
+            help: "Time to answer HTTP requests, by method and route pattern."
+        ).record(duration)
+    }
+
+    /// The Prometheus text exposition: the registry plus process metrics.
+    func exposition() -> String {
+        registry.emitToString() + ProcessMetrics.exposition()
+    }
+}

@@ -1,0 +1,23 @@
+// The benchmark server: the real application, with the full request
+// pipeline or with routes only, so `scripts/bench` can measure what the
+// pipeline costs. Not part of the `smflow` binary on purpose: `bare` must
+// never be a production option.
+//
+//   smflow-bench-server full|bare PORT
+import Foundation
+import SMFSecurity
+import SMFServer
+
+let arguments = CommandLine.arguments
+guard arguments.count == 3, let pipeline = ["full": Pipeline.full, "bare": .bare][arguments[1]],
+      let port = Int(arguments[2]) else {
+    FileHandle.standardError.write(Data("usage: smflow-bench-server full|bare PORT\n".utf8))
+    exit(64)
+}
+var config = ConfigLoader.load(environment: ProcessInfo.processInfo.environment).config
+config.port = port
+// Production logging (JSON lines at SMF_LOG_LEVEL, info by default): the
+// access log is part of what the full pipeline costs. scripts/bench sends
+// standard error to a file.
+LoggingSetup.bootstrap(format: .json, level: config.logLevel)
+try await ServerRunner.serve(config: config, pipeline: pipeline)
