@@ -73,9 +73,13 @@ let package = Package(
             dependencies: [
                 "SMFServer",
                 .product(name: "VaporTesting", package: "vapor"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
         // Runs the built `smflow` binary as a subprocess (exit codes, output).
-        .testTarget(name: "smflowTests", dependencies: ["smflow"]),
+        .testTarget(
+            name: "smflowTests",
+            dependencies: ["smflow", .product(name: "AsyncHTTPClient", package: "async-http-client")]
+        ),
     ]
 )

@@ -1,5 +1,6 @@
 import Foundation
 import NIOPosix
+import SQLKit
 import SMFSecurity
 import Testing
 import VaporTesting
@@ -73,6 +74,23 @@ import VaporTesting
                 #expect(res.status == .ok)
                 #expect(res.body.string.contains(#""api":"v1""#))
                 #expect(!res.body.string.lowercased().contains("vapor"))
+            }
+        }
+    }
+}
+
+@Suite struct TestDatabaseTests {
+    /// scripts/test runs the suite twice; this proves the second run really
+    /// talks to PostgreSQL (and the first to SQLite).
+    @Test func runs_on_the_requested_database() async throws {
+        try await withTestApp { app in
+            let sql = try #require(app.db as? any SQLDatabase)
+            if TestDatabase.isPostgres {
+                let row = try await sql.raw("SELECT version() AS v").first()
+                #expect(try row?.decode(column: "v", as: String.self).hasPrefix("PostgreSQL") == true)
+            } else {
+                let row = try await sql.raw("SELECT sqlite_version() AS v").first()
+                #expect(try row?.decode(column: "v", as: String.self).isEmpty == false)
             }
         }
     }

@@ -1,0 +1,189 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import Testing
+
+/// Runs the built `smflow` binary as a user would, checking exit codes and
+/// output. The binary sits next to the test bundle in the build directory.
+@Suite struct CLITests {
+    static func binary() throws -> URL {
+        var candidates: [URL] = []
+        let bundle = Bundle.main.bundleURL
+        candidates.append(bundle.appendingPathComponent("smflow"))
+        candidates.append(bundle.deletingLastPathComponent().appendingPathComponent("smflow"))
+        let argv0 = URL(fileURLWithPath: CommandLine.arguments[0])
+        candidates.append(argv0.deletingLastPathComponent().appendingPathComponent("smflow"))
+        candidates.append(argv0.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("smflow"))
+        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
+            throw BinaryNotFound(searched: candidates.map(\.path))
+        }
+        return found
+    }
+
+    struct BinaryNotFound: Error, CustomStringConvertible {
+        let searched: [String]
+        var description: String { "smflow binary not found in \(searched)" }
+    }
+
+    struct Result {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+    }
+
+    /// Runs `smflow arguments` with exactly `environment` (plus PATH).
+    static func run(_ arguments: [String], environment: [String: String] = [:], directory: URL? = nil) throws -> Result {
+        let process = Process()
+        process.executableURL = try binary()
+        process.arguments = arguments
+        process.environment = environment.merging(["PATH": "/usr/bin:/bin"]) { current, _ in current }
+        if let directory { process.currentDirectoryURL = directory }
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus,
+                      stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    static func hexKey() throws -> String {
+        try run(["secrets", "generate"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    static func goodProductionEnvironment() throws -> [String: String] {
+        [
+            "SMF_ENV": "production",
+            "SMF_SECRET_KEY": try hexKey(),
+            "SMF_ENCRYPTION_KEY": try hexKey(),
+            "DATABASE_URL": "postgres://smflow_app:Aa1!\(try hexKey().prefix(20))@db:5432/smflow",
+            "SMF_PUBLIC_URL": "https://smflow.example.com",
+        ]
+    }
+
+    @Test func secrets_generate_prints_64_hex_characters() throws {
+        let first = try Self.run(["secrets", "generate"])
+        let second = try Self.run(["secrets", "generate"])
+        #expect(first.status == 0)
+        let key = first.stdout.trimmingCharacters(in: .newlines)
+        #expect(key.count == 64 && key.allSatisfy { "0123456789abcdef".contains($0) })
+        #expect(key != second.stdout.trimmingCharacters(in: .newlines))
+    }
+
+    @Test func config_check_refuses_weak_production_config_with_exit_78() throws {
+        let weakKey = "weak-secret-\(UInt32.random(in: 0...UInt32.max))"
+        let result = try Self.run(["config", "check"], environment: [
+            "SMF_ENV": "production", "SMF_SECRET_KEY": weakKey, "SMF_ENCRYPTION_KEY": weakKey,
+            "DATABASE_URL": "postgres://postgres:postgres@db/smflow", "SMF_CORS_ORIGINS": "*",
+        ])
+        #expect(result.status == 78)
+        for variable in ["SMF_SECRET_KEY", "SMF_ENCRYPTION_KEY", "DATABASE_URL", "SMF_CORS_ORIGINS", "SMF_PUBLIC_URL"] {
+            #expect(result.stderr.contains("error: \(variable)"), "no line for \(variable): \(result.stderr)")
+        }
+        #expect(!result.stderr.contains(weakKey))
+        #expect(!result.stdout.contains(weakKey))
+    }
+
+    @Test func config_check_passes_a_good_production_config() throws {
+        let result = try Self.run(["config", "check"], environment: try Self.goodProductionEnvironment())
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("0 error(s)"))
+    }
+
+    @Test func config_check_production_flag_applies_guardrails_in_development() throws {
+        #expect(try Self.run(["config", "check"]).status == 0)
+        #expect(try Self.run(["config", "check", "--production"]).status == 78)
+    }
+
+    @Test func serve_refuses_to_start_in_production_with_sqlite() throws {
+        var environment = try Self.goodProductionEnvironment()
+        environment["DATABASE_URL"] = "sqlite://data/x.sqlite"
+        let result = try Self.run(["serve", "--port", "0"], environment: environment)
+        #expect(result.status == 78)
+        #expect(result.stderr.contains("DATABASE_URL points to SQLite"))
+    }
+
+    @Test func config_show_redacts_secrets() throws {
+        var environment = try Self.goodProductionEnvironment()
+        let key = environment["SMF_SECRET_KEY"]!
+        environment["DATABASE_URL"] = "postgres://smflow_app:Very$ecretPassw0rd!@db:5432/smflow"
+        let result = try Self.run(["config", "show"], environment: environment)
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("SMF_SECRET_KEY=****\(key.suffix(4))"))
+        #expect(!result.stdout.contains(String(key.prefix(60))))
+        #expect(result.stdout.contains("DATABASE_URL=postgres://smflow_app:****@db:5432/smflow"))
+        #expect(!result.stdout.contains("Very$ecret"))
+    }
+
+    @Test func unknown_variable_is_reported() throws {
+        let result = try Self.run(["config", "check"], environment: ["SMF_CORS_ORIGIN": "https://a.example"])
+        #expect(result.status == 0)
+        #expect(result.stderr.contains("warning: SMF_CORS_ORIGIN is not a setting smflow knows (did you mean SMF_CORS_ORIGINS?)"))
+    }
+
+    @Test func healthcheck_fails_when_nothing_listens() throws {
+        let result = try Self.run(["healthcheck", "--url", "http://127.0.0.1:9/readyz", "--timeout", "2"])
+        #expect(result.status == 1)
+    }
+
+    /// The embedded default end to end: `serve` on SQLite in an empty
+    /// directory answers /healthz and /readyz, `healthcheck` agrees, and
+    /// SIGTERM stops it with exit 0.
+    @Test func serve_on_embedded_sqlite_then_graceful_sigterm() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("smflow-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+
+        let process = Process()
+        process.executableURL = try Self.binary()
+        process.arguments = ["serve", "--port", "0"]
+        process.environment = ["PATH": "/usr/bin:/bin"]
+        process.currentDirectoryURL = directory
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+
+        // Read standard error until the "listening" line gives the port.
+        let address = try await Self.listeningAddress(from: err.fileHandleForReading, timeout: .seconds(60))
+        let health = try await Self.get(address + "/healthz")
+        #expect(health.status == 200)
+        #expect(health.body == #"{"status":"ok"}"#)
+        #expect(try await Self.get(address + "/readyz").status == 200)
+        #expect(try Self.run(["healthcheck", "--url", address + "/readyz"]).status == 0)
+        #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("data/smflow.sqlite").path))
+
+        process.terminate() // SIGTERM
+        let deadline = ContinuousClock.now + .seconds(30)
+        while process.isRunning && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(!process.isRunning)
+        #expect(process.terminationStatus == 0)
+        #expect(process.terminationReason == .exit)
+    }
+
+    static func listeningAddress(from handle: FileHandle, timeout: Duration) async throws -> String {
+        struct NoListeningLine: Error {}
+        let deadline = ContinuousClock.now + timeout
+        var seen = ""
+        while ContinuousClock.now < deadline {
+            let chunk = handle.availableData
+            if chunk.isEmpty { try await Task.sleep(for: .milliseconds(50)); continue }
+            seen += String(decoding: chunk, as: UTF8.self)
+            if let range = seen.range(of: #"address=http://127\.0\.0\.1:[0-9]+"#, options: .regularExpression) {
+                return String(seen[range].dropFirst("address=".count))
+            }
+        }
+        throw NoListeningLine()
+    }
+
+    static func get(_ url: String) async throws -> (status: Int, body: String) {
+        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(5))
+        let body = try await response.body.collect(upTo: 1 << 20)
+        return (Int(response.status.code), String(buffer: body))
+    }
+}
