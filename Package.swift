@@ -30,7 +30,8 @@ let package = Package(
             dependencies: [
                 "SMFCore",
                 .product(name: "Crypto", package: "swift-crypto"),
-            ]
+            ],
+            resources: [.copy("Resources/common-passwords.txt")]
         ),
         // The executable checklist (`smflow audit`).
         .target(name: "SMFAudit", dependencies: ["SMFCore", "SMFSecurity"]),

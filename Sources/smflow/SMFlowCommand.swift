@@ -11,6 +11,7 @@ struct SMFlowCommand: AsyncParsableCommand {
             ConfigCommand.self,
             SecretsCommand.self,
             HealthcheckCommand.self,
+            AdminCommand.self,
         ]
     )
 }

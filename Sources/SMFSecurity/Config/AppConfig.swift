@@ -1,3 +1,5 @@
+import Foundation
+
 /// The server's validated configuration. Built only by `ConfigLoader`;
 /// nothing else reads the environment.
 public struct AppConfig: Sendable {
@@ -15,6 +17,10 @@ public struct AppConfig: Sendable {
 
     public enum LogFormat: String, Sendable, CaseIterable {
         case json, text
+    }
+
+    public enum RegistrationMode: String, Sendable, CaseIterable {
+        case open, invite, closed
     }
 
     public var mode: Mode = .development
@@ -36,6 +42,15 @@ public struct AppConfig: Sendable {
     public var dataDirectory = "data"
     public var shutdownTimeoutSeconds = 10
     public var idleTimeoutSeconds = 60
+    /// nil: the mode's default (`invite` in production, `open` otherwise).
+    public var registrationSetting: RegistrationMode?
+    public var bcryptCost = 12
+    public var sessionIdleTimeout: TimeInterval = 30 * 60
+    public var sessionAbsoluteTimeout: TimeInterval = 12 * 60 * 60
+
+    public var registration: RegistrationMode {
+        registrationSetting ?? (isProduction ? .invite : .open)
+    }
 
     public init() {}
 
@@ -69,6 +84,10 @@ public struct AppConfig: Sendable {
             ("SMF_DATA_DIR", dataDirectory),
             ("SMF_SHUTDOWN_TIMEOUT", String(shutdownTimeoutSeconds)),
             ("SMF_IDLE_TIMEOUT", String(idleTimeoutSeconds)),
+            ("SMF_REGISTRATION", registration.rawValue + (registrationSetting == nil ? " (default)" : "")),
+            ("SMF_BCRYPT_COST", String(bcryptCost)),
+            ("SMF_SESSION_IDLE_MINUTES", String(Int(sessionIdleTimeout / 60))),
+            ("SMF_SESSION_ABSOLUTE_HOURS", String(Int(sessionAbsoluteTimeout / 3600))),
         ]
     }
 }

@@ -71,6 +71,17 @@ public enum ConfigLoader {
         if let value = reader.integer("SMF_SHUTDOWN_TIMEOUT", in: 1...600) { config.shutdownTimeoutSeconds = value }
         if let value = reader.integer("SMF_IDLE_TIMEOUT", in: 1...3600) { config.idleTimeoutSeconds = value }
 
+        if let raw = reader.plain("SMF_REGISTRATION") {
+            if let mode = AppConfig.RegistrationMode(rawValue: raw.lowercased()) {
+                config.registrationSetting = mode
+            } else {
+                reader.error("SMF_REGISTRATION", "config.invalid", "SMF_REGISTRATION must be 'open', 'invite' or 'closed'")
+            }
+        }
+        if let value = reader.integer("SMF_BCRYPT_COST", in: 10...16) { config.bcryptCost = value }
+        if let value = reader.integer("SMF_SESSION_IDLE_MINUTES", in: 1...1440) { config.sessionIdleTimeout = TimeInterval(value * 60) }
+        if let value = reader.integer("SMF_SESSION_ABSOLUTE_HOURS", in: 1...720) { config.sessionAbsoluteTimeout = TimeInterval(value * 3600) }
+
         if let raw = reader.plain("SMF_LOG_LEVEL") {
             if let level = AppConfig.LogLevel(rawValue: raw.lowercased()) {
                 config.logLevel = level

@@ -37,6 +37,10 @@ extension ConfigVariable {
         .init("SMF_DATA_DIR", default: "data", "Directory for the embedded SQLite database."),
         .init("SMF_SHUTDOWN_TIMEOUT", default: "10", "Seconds to finish in-flight requests after SIGTERM before closing anyway."),
         .init("SMF_IDLE_TIMEOUT", default: "60", "Seconds an idle keep-alive connection is kept open."),
+        .init("SMF_REGISTRATION", default: "invite in production, open otherwise", "Who may register: `open`, `invite` (an invitation token is needed) or `closed`."),
+        .init("SMF_BCRYPT_COST", default: "12", "bcrypt cost for passwords (10 to 16; production refuses less than 12)."),
+        .init("SMF_SESSION_IDLE_MINUTES", default: "30", "A session ends after this many minutes without use."),
+        .init("SMF_SESSION_ABSOLUTE_HOURS", default: "12", "A session ends this many hours after sign-in, used or not."),
     ]
 
     /// Prefix reserved for the test harness (`scripts/test` exports

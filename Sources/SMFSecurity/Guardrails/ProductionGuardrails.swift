@@ -48,6 +48,12 @@ public enum ProductionGuardrails {
                 message: "SMF_LOG_LEVEL is \(config.logLevel.rawValue); debug output is refused in production, use info or higher")])
         }
 
+        if config.bcryptCost < 12 {
+            refuse("SMF_BCRYPT_COST", [PolicyProblem(
+                rule: "bcrypt.cost-low",
+                message: "SMF_BCRYPT_COST is below 12; production hashes passwords at cost 12 or more")])
+        }
+
         if config.trustedProxies.contains(where: \.matchesEverything) {
             refuse("SMF_TRUSTED_PROXIES", [PolicyProblem(
                 rule: "proxies.everyone",

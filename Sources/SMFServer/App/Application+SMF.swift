@@ -9,6 +9,9 @@ struct AppContext: Sendable {
     let clientIPResolver: ClientIPResolver
     let metrics: HTTPMetrics
     let readiness: ReadinessProbe
+    let clock: AppClock
+    let hasher: PasswordHasher
+    let events: SecurityEventRecorder
 }
 
 extension Application {

@@ -15,12 +15,20 @@ public enum Pipeline: Sendable {
 /// Builds the application from a validated configuration. Shared by `serve`,
 /// `migrate` and the tests, so they all run the same server.
 public func configure(_ app: Application, config: AppConfig, pipeline: Pipeline = .full) async throws {
+    try await configure(app, config: config, pipeline: pipeline, clock: .system)
+}
+
+/// As above, with the clock injectable (tests move time by hand).
+func configure(_ app: Application, config: AppConfig, pipeline: Pipeline = .full, clock: AppClock) async throws {
     let metrics = HTTPMetrics()
     app.smf = AppContext(
         config: config,
         clientIPResolver: ClientIPResolver(trustedProxies: config.trustedProxies),
         metrics: metrics,
-        readiness: ReadinessProbe(timeout: .seconds(1), expectedMigrations: Set(AppMigrations.names)))
+        readiness: ReadinessProbe(timeout: .seconds(1), expectedMigrations: Set(AppMigrations.names)),
+        clock: clock,
+        hasher: PasswordHasher(cost: config.bcryptCost, threadPool: app.threadPool),
+        events: SecurityEventRecorder(registry: metrics.registry, clock: clock))
 
     configureHTTPServer(app, config: config)
 
@@ -40,6 +48,13 @@ public func configure(_ app: Application, config: AppConfig, pipeline: Pipeline 
     }
     app.routes.defaultMaxBodySize = ByteCount(value: config.maxBodyBytes)
     ContentConfiguration.global.use(decoder: DepthLimitedJSONDecoder(maximumDepth: config.maxJSONDepth), for: .json)
+    // Sorted keys: the same data gives the same bytes, so two answers that
+    // must not be told apart (registration of a new vs. an existing email)
+    // are identical.
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    encoder.dateEncodingStrategy = .iso8601
+    ContentConfiguration.global.use(encoder: encoder, for: .json)
 
     try DatabaseSetup.configure(app, location: config.database)
     try await DatabaseSetup.prepare(app, location: config.database)

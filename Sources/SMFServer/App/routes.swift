@@ -1,11 +1,19 @@
 import Vapor
 
-/// Every route of the server, in one place.
+/// Registers every entry of `RouteTable.all`, with the middleware its
+/// access rule needs and the body cap it states.
 func routes(_ app: Application) {
-    app.get("healthz", use: HealthController.healthz)
-    app.get("readyz", use: HealthController.readyz)
-    app.get("metrics", use: MetricsController.scrape)
-
-    let api = app.grouped("api", "v1")
-    api.get(use: APIIndexController.index)
+    for spec in RouteTable.all {
+        let builder: any RoutesBuilder
+        switch spec.access {
+        case .anonymous:
+            builder = app
+        case .user:
+            builder = app.grouped(AuthenticationMiddleware(allowAPIKeys: false))
+        case .workspace(let action):
+            builder = app.grouped(AuthenticationMiddleware(allowAPIKeys: true), WorkspaceAuthorizationMiddleware(action: action))
+        }
+        let body: HTTPBodyStreamStrategy = spec.maxBody.map { .collect(maxSize: ByteCount(value: $0)) } ?? .collect
+        builder.on(spec.method, spec.pathComponents, body: body, use: spec.handler)
+    }
 }

@@ -1,13 +1,18 @@
 import Fluent
 
 /// Every migration, in the order it runs. New migrations are appended here
-/// (in `Migrations/NNN/`), never edited once shipped.
-///
-/// The list is empty at this stage of the product: Fluent still creates its
-/// bookkeeping table, which readiness uses to tell a migrated database from
-/// a fresh one.
+/// (files in `Migrations/NNN/`), never edited once shipped.
 enum AppMigrations {
-    static let all: [any Migration] = []
+    static let all: [any Migration] = [
+        // 001 — identity and access (issue 3)
+        CreateUser(),
+        CreateSession(),
+        CreateWorkspace(),
+        CreateInvitation(),
+        CreateAPIKey(),
+        CreateSecurityEvent(),
+        CreateLoginThrottle(),
+    ]
 
     static var names: [String] { all.map(\.name) }
 }

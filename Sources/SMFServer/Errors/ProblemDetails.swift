@@ -8,6 +8,7 @@ struct ProblemDetails: Codable, Sendable {
     var detail: String
     var instance: String
     var request_id: String
+    var errors: [SMFError.FieldError]?
 
     /// Problem types are URNs: stable identifiers that need no web page.
     static func typeURI(_ code: String) -> String { "urn:smflow:problem:\(code)" }
@@ -22,12 +23,13 @@ struct ProblemDetails: Codable, Sendable {
         let path = String(request.url.path.prefix(256))
         let problem = ProblemDetails(
             type: typeURI(error.code), title: error.title, status: Int(error.status.code),
-            detail: error.detail, instance: path, request_id: request.requestID)
+            detail: error.detail, instance: path, request_id: request.requestID,
+            errors: error.fieldErrors.isEmpty ? nil : error.fieldErrors)
         var headers = error.headers
         headers.contentType = contentType
         let body: ByteBuffer
         do {
-            body = ByteBuffer(data: try JSONEncoder().encode(problem))
+            body = ByteBuffer(data: try JSONEncoder.sorted.encode(problem))
         } catch {
             // Encoding five strings and an Int cannot fail; keep a valid body anyway.
             body = ByteBuffer(string: #"{"title":"Internal server error","status":500}"#)

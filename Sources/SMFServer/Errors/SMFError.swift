@@ -13,13 +13,28 @@ public struct SMFError: Error, Sendable {
     public let title: String
     public let detail: String
     public var headers: HTTPHeaders
+    /// Per-field problems (validation), rendered as the problem's `errors`.
+    public var fieldErrors: [FieldError]
 
-    public init(_ status: HTTPResponseStatus, code: String, title: String, detail: String, headers: HTTPHeaders = [:]) {
+    public struct FieldError: Codable, Sendable, Equatable {
+        /// JSON pointer into the request body, e.g. `/password`.
+        public let pointer: String
+        public let detail: String
+
+        public init(pointer: String, detail: String) {
+            self.pointer = pointer
+            self.detail = detail
+        }
+    }
+
+    public init(_ status: HTTPResponseStatus, code: String, title: String, detail: String,
+                headers: HTTPHeaders = [:], fieldErrors: [FieldError] = []) {
         self.status = status
         self.code = code
         self.title = title
         self.detail = detail
         self.headers = headers
+        self.fieldErrors = fieldErrors
     }
 }
 
@@ -30,6 +45,12 @@ extension SMFError {
 
     public static let notFound = SMFError(
         .notFound, code: "not-found", title: "Not found", detail: "There is no resource at this path.")
+
+    /// An authorized caller asked for a member, key or invitation that does
+    /// not exist in the workspace. (Callers outside the workspace get
+    /// `notFound` before any lookup.)
+    public static let resourceNotFound = SMFError(
+        .notFound, code: "resource-not-found", title: "Not found", detail: "There is no such item in this workspace.")
 
     public static func payloadTooLarge(limit: Int) -> SMFError {
         SMFError(.payloadTooLarge, code: "payload-too-large", title: "Payload too large",
@@ -47,6 +68,24 @@ extension SMFError {
 
     public static func notReady(_ detail: String) -> SMFError {
         SMFError(.serviceUnavailable, code: "not-ready", title: "Service unavailable", detail: detail)
+    }
+
+    public static func validation(_ errors: [FieldError]) -> SMFError {
+        SMFError(.unprocessableEntity, code: "validation-failed", title: "Unprocessable content",
+                 detail: "The request body has \(errors.count) invalid field(s).", fieldErrors: errors)
+    }
+
+    public static let unauthenticated = SMFError(
+        .unauthorized, code: "unauthenticated", title: "Unauthorized",
+        detail: "Sign in or send a valid bearer token.", headers: ["WWW-Authenticate": "Bearer"])
+
+    public static let forbidden = SMFError(
+        .forbidden, code: "forbidden", title: "Forbidden", detail: "Your role does not allow this.")
+
+    public static func tooManyAttempts(retryAfter seconds: Int) -> SMFError {
+        SMFError(.tooManyRequests, code: "too-many-attempts", title: "Too many requests",
+                 detail: "Too many attempts; wait before trying again.",
+                 headers: ["Retry-After": String(max(1, seconds))])
     }
 
     public static let internalError = SMFError(

@@ -1,0 +1,62 @@
+/// Everything a caller can do inside a workspace.
+public enum WorkspaceAction: String, Sendable, CaseIterable {
+    case readWorkspace
+    case renameWorkspace
+    case listMembers
+    case changeMemberRole
+    case removeMember
+    case inviteMember
+    case listInvitations
+    case revokeInvitation
+    case listAPIKeys
+    case createAPIKey
+    case revokeAPIKey
+    case readSecurityEvents
+}
+
+/// The one authorization policy: for each action, the minimum role a member
+/// needs, and the scope an API key needs — or `nil` where only a person may
+/// act (managing people and keys is never delegated to automation).
+///
+/// Every workspace route names its action; `Authorizer` (SMFServer) applies
+/// this table and nothing else decides access.
+public enum AuthorizationPolicy {
+    public struct Rule: Sendable {
+        public let minimumRole: WorkspaceRole
+        public let apiKeyScope: APIKeyScope?
+    }
+
+    public static func rule(for action: WorkspaceAction) -> Rule {
+        switch action {
+        case .readWorkspace: Rule(minimumRole: .viewer, apiKeyScope: .workspaceRead)
+        case .listMembers: Rule(minimumRole: .viewer, apiKeyScope: .membersRead)
+        case .renameWorkspace: Rule(minimumRole: .admin, apiKeyScope: nil)
+        case .changeMemberRole: Rule(minimumRole: .admin, apiKeyScope: nil)
+        case .removeMember: Rule(minimumRole: .admin, apiKeyScope: nil)
+        case .inviteMember: Rule(minimumRole: .admin, apiKeyScope: nil)
+        case .listInvitations: Rule(minimumRole: .admin, apiKeyScope: nil)
+        case .revokeInvitation: Rule(minimumRole: .admin, apiKeyScope: nil)
+        case .listAPIKeys: Rule(minimumRole: .admin, apiKeyScope: nil)
+        case .createAPIKey: Rule(minimumRole: .admin, apiKeyScope: nil)
+        case .revokeAPIKey: Rule(minimumRole: .admin, apiKeyScope: nil)
+        case .readSecurityEvents: Rule(minimumRole: .admin, apiKeyScope: .securityEventsRead)
+        }
+    }
+
+    public static func allows(role: WorkspaceRole, _ action: WorkspaceAction) -> Bool {
+        role >= rule(for: action).minimumRole
+    }
+
+    public static func allows(scopes: Set<APIKeyScope>, _ action: WorkspaceAction) -> Bool {
+        guard let needed = rule(for: action).apiKeyScope else { return false }
+        return scopes.contains(needed)
+    }
+
+    /// Role changes: only an owner may make or unmake an owner, and nobody
+    /// may give a role above their own.
+    public static func mayAssign(_ role: WorkspaceRole, from current: WorkspaceRole, actor: WorkspaceRole) -> Bool {
+        guard actor >= .admin, role <= actor else { return false }
+        if role == .owner || current == .owner { return actor == .owner }
+        return true
+    }
+}

@@ -1,0 +1,79 @@
+import SMFCore
+import Vapor
+
+/// Who may call a route.
+enum RouteAccess: Sendable {
+    /// Anyone (health, sign-in, registration).
+    case anonymous
+    /// A signed-in person (session); API keys are refused.
+    case user
+    /// A member of `:workspaceID` with the role the action needs, or an API
+    /// key of that workspace with the scope it needs (`AuthorizationPolicy`).
+    case workspace(WorkspaceAction)
+}
+
+/// One route: method, path, access rule, body cap and handler. Every route
+/// of the server is an entry here; `routes(_:)` registers exactly these,
+/// and the authorization matrix test walks the same list, so a route cannot
+/// exist without an access rule.
+struct RouteSpec: Sendable {
+    let method: HTTPMethod
+    let path: String
+    let access: RouteAccess
+    /// Largest body this route accepts (nil: GET-like, the global limit).
+    let maxBody: Int?
+    let handler: @Sendable (Request) async throws -> Response
+
+    init<R: AsyncResponseEncodable>(
+        _ method: HTTPMethod, _ path: String, _ access: RouteAccess, maxBody: Int? = nil,
+        _ handler: @escaping @Sendable (Request) async throws -> R
+    ) {
+        self.method = method
+        self.path = path
+        self.access = access
+        self.maxBody = maxBody
+        self.handler = { request in try await handler(request).encodeResponse(for: request) }
+    }
+
+    var pathComponents: [PathComponent] { path.pathComponents }
+}
+
+enum RouteTable {
+    /// Bodies of identity requests are small.
+    static let smallBody = 16 * 1024
+
+    static let all: [RouteSpec] = [
+        RouteSpec(.GET, "healthz", .anonymous, HealthController.healthz),
+        RouteSpec(.GET, "readyz", .anonymous, HealthController.readyz),
+        // Anonymous at the HTTP layer; the handler admits SMF_ADMIN_NETWORKS only.
+        RouteSpec(.GET, "metrics", .anonymous, MetricsController.scrape),
+        RouteSpec(.GET, "api/v1", .anonymous, APIIndexController.index),
+
+        RouteSpec(.POST, "api/v1/auth/register", .anonymous, maxBody: smallBody, AuthController.register),
+        RouteSpec(.POST, "api/v1/auth/login", .anonymous, maxBody: smallBody, AuthController.login),
+        RouteSpec(.POST, "api/v1/auth/logout", .user, maxBody: smallBody, AuthController.logout),
+        RouteSpec(.POST, "api/v1/auth/logout-all", .user, maxBody: smallBody, AuthController.logoutAll),
+        RouteSpec(.GET, "api/v1/auth/me", .user, AuthController.me),
+        RouteSpec(.POST, "api/v1/auth/password", .user, maxBody: smallBody, AuthController.changePassword),
+        RouteSpec(.POST, "api/v1/invitations/accept", .user, maxBody: smallBody, InvitationController.acceptAsMember),
+
+        RouteSpec(.POST, "api/v1/workspaces", .user, maxBody: smallBody, WorkspaceController.create),
+        RouteSpec(.GET, "api/v1/workspaces", .user, WorkspaceController.listMine),
+        RouteSpec(.GET, "api/v1/workspaces/:workspaceID", .workspace(.readWorkspace), WorkspaceController.read),
+        RouteSpec(.PATCH, "api/v1/workspaces/:workspaceID", .workspace(.renameWorkspace), maxBody: smallBody, WorkspaceController.rename),
+
+        RouteSpec(.GET, "api/v1/workspaces/:workspaceID/members", .workspace(.listMembers), MemberController.list),
+        RouteSpec(.PATCH, "api/v1/workspaces/:workspaceID/members/:userID", .workspace(.changeMemberRole), maxBody: smallBody, MemberController.changeRole),
+        RouteSpec(.DELETE, "api/v1/workspaces/:workspaceID/members/:userID", .workspace(.removeMember), MemberController.remove),
+
+        RouteSpec(.POST, "api/v1/workspaces/:workspaceID/invitations", .workspace(.inviteMember), maxBody: smallBody, InvitationController.create),
+        RouteSpec(.GET, "api/v1/workspaces/:workspaceID/invitations", .workspace(.listInvitations), InvitationController.list),
+        RouteSpec(.DELETE, "api/v1/workspaces/:workspaceID/invitations/:invitationID", .workspace(.revokeInvitation), InvitationController.revoke),
+
+        RouteSpec(.POST, "api/v1/workspaces/:workspaceID/api-keys", .workspace(.createAPIKey), maxBody: smallBody, APIKeyController.create),
+        RouteSpec(.GET, "api/v1/workspaces/:workspaceID/api-keys", .workspace(.listAPIKeys), APIKeyController.list),
+        RouteSpec(.DELETE, "api/v1/workspaces/:workspaceID/api-keys/:apiKeyID", .workspace(.revokeAPIKey), APIKeyController.revoke),
+
+        RouteSpec(.GET, "api/v1/workspaces/:workspaceID/security-events", .workspace(.readSecurityEvents), SecurityEventController.list),
+    ]
+}
