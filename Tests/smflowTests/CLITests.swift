@@ -166,6 +166,70 @@ import Testing
         #expect(process.terminationReason == .exit)
     }
 
+    @Test func admin_create_user_makes_the_first_owner_who_can_sign_in() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("smflow-admin-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let environment = ["SMF_BCRYPT_COST": "10"]
+
+        let created = try Self.run(["admin", "create-user", "--email", "first@example.com", "--generate-password"],
+                                   environment: environment, directory: directory)
+        #expect(created.status == 0, "\(created.stderr)")
+        let password = created.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(password.count == 32)
+        #expect(created.stderr.contains("owner of workspace"))
+
+        let again = try Self.run(["admin", "create-user", "--email", "FIRST@example.com", "--generate-password"],
+                                 environment: environment, directory: directory)
+        #expect(again.status == 1)
+        #expect(again.stderr.contains("already exists"))
+        // A common password on standard input is refused (and never echoed).
+        let weak = try Self.runWithInput(["admin", "create-user", "--email", "second@example.com"], input: "1qaz2wsx3edc\n",
+                                         environment: environment, directory: directory)
+        #expect(weak.status == 1)
+        #expect(!weak.stderr.contains("1qaz2wsx3edc"))
+
+        // The owner signs in on a running server.
+        let process = Process()
+        process.executableURL = try Self.binary()
+        process.arguments = ["serve", "--port", "0"]
+        process.environment = environment.merging(["PATH": "/usr/bin:/bin"]) { a, _ in a }
+        process.currentDirectoryURL = directory
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+        let address = try await Self.listeningAddress(from: err.fileHandleForReading, timeout: .seconds(60))
+        var request = HTTPClientRequest(url: address + "/api/v1/auth/login")
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(string: #"{"email":"first@example.com","password":"\#(password)","delivery":"bearer"}"#))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        #expect(response.status == .ok)
+        process.terminate()
+    }
+
+    static func runWithInput(_ arguments: [String], input: String, environment: [String: String], directory: URL) throws -> Result {
+        let process = Process()
+        process.executableURL = try binary()
+        process.arguments = arguments
+        process.environment = environment.merging(["PATH": "/usr/bin:/bin"]) { current, _ in current }
+        process.currentDirectoryURL = directory
+        let stdin = Pipe(), out = Pipe(), err = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        stdin.fileHandleForWriting.write(Data(input.utf8))
+        try stdin.fileHandleForWriting.close()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus,
+                      stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
     static func listeningAddress(from handle: FileHandle, timeout: Duration) async throws -> String {
         struct NoListeningLine: Error {}
         let deadline = ContinuousClock.now + timeout

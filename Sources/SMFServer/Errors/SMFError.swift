@@ -82,10 +82,14 @@ extension SMFError {
     public static let forbidden = SMFError(
         .forbidden, code: "forbidden", title: "Forbidden", detail: "Your role does not allow this.")
 
-    public static func tooManyAttempts(retryAfter seconds: Int) -> SMFError {
-        SMFError(.tooManyRequests, code: "too-many-attempts", title: "Too many requests",
-                 detail: "Too many attempts; wait before trying again.",
-                 headers: ["Retry-After": String(max(1, seconds))])
+    /// - Parameter seconds: how long the client must wait. Rounded up to
+    /// whole seconds, ignoring sub-millisecond noise from dates that went
+    /// through a database driver.
+    public static func tooManyAttempts(retryAfter seconds: Double) -> SMFError {
+        let whole = max(1, Int((seconds - 0.001).rounded(.up)))
+        return SMFError(.tooManyRequests, code: "too-many-attempts", title: "Too many requests",
+                        detail: "Too many attempts; wait before trying again.",
+                        headers: ["Retry-After": String(whole)])
     }
 
     public static let internalError = SMFError(

@@ -40,7 +40,8 @@ struct SecurityEventRecorder: Sendable {
         userID: UUID? = nil, apiKeyID: UUID? = nil, workspaceID: UUID? = nil, details: [String: String] = [:]
     ) async {
         let event = SecurityEvent()
-        event.occurredAt = clock.now()
+        // Whole milliseconds: the paging cursor compares times across drivers.
+        event.occurredAt = Date(timeIntervalSince1970: (clock.now().timeIntervalSince1970 * 1000).rounded(.down) / 1000)
         event.type = type.rawValue
         event.outcome = outcome.rawValue
         event.userID = userID

@@ -21,7 +21,7 @@ enum AuthController {
         let ip = request.clientIP?.description ?? "unknown"
         let ipKey = LoginThrottleStore.registrationKey(ip)
         if let wait = try await LoginThrottleStore.retryAfter(ipKey, policy: .registration, now: now, on: request.db) {
-            throw SMFError.tooManyAttempts(retryAfter: Int(wait.rounded(.up)))
+            throw SMFError.tooManyAttempts(retryAfter: wait)
         }
         let body = try request.decodeStrict(AuthBodies.Register.self)
         guard let email = EmailAddress(body.email) else { throw SMFError.badRequest("Enter a valid email address.") }
@@ -76,7 +76,7 @@ enum AuthController {
         if let wait = [accountWait, ipWait].compactMap({ $0 }).max() {
             await context.events.record(.login, .throttled, on: request,
                                         details: ["scope": accountWait != nil ? "account" : "ip"])
-            throw SMFError.tooManyAttempts(retryAfter: Int(wait.rounded(.up)))
+            throw SMFError.tooManyAttempts(retryAfter: wait)
         }
 
         let user = try await email.asyncFlatMap { try await IdentityService.findUser($0, on: request.db) }
@@ -156,7 +156,7 @@ enum AuthController {
         let accountKey = LoginThrottleStore.accountKey(user.emailCanonical)
         if let wait = try await LoginThrottleStore.retryAfter(accountKey, policy: .account, now: now, on: request.db) {
             await context.events.record(.login, .throttled, on: request, userID: userID, details: ["scope": "password-change"])
-            throw SMFError.tooManyAttempts(retryAfter: Int(wait.rounded(.up)))
+            throw SMFError.tooManyAttempts(retryAfter: wait)
         }
         guard try await context.hasher.verify(body.current_password, against: user.passwordHash) else {
             try await LoginThrottleStore.recordFailure(accountKey, policy: .account, now: now, on: request.db)

@@ -67,7 +67,8 @@ enum SecurityEventController {
         }
 
         static func encodeCursor(_ date: Date, _ id: UUID) -> String {
-            Data("\(date.timeIntervalSince1970)|\(id.uuidString)".utf8).base64URLEncodedString()
+            let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded())
+            return Data("\(milliseconds)|\(id.uuidString)".utf8).base64URLEncodedString()
         }
 
         static func decodeCursor(_ raw: String) -> (Date, UUID)? {
@@ -76,8 +77,8 @@ enum SecurityEventController {
             while base64.count % 4 != 0 { base64 += "=" }
             guard let data = Data(base64Encoded: base64) else { return nil }
             let parts = String(decoding: data, as: UTF8.self).split(separator: "|")
-            guard parts.count == 2, let seconds = Double(parts[0]), seconds.isFinite, let id = UUID(uuidString: String(parts[1])) else { return nil }
-            return (Date(timeIntervalSince1970: seconds), id)
+            guard parts.count == 2, let milliseconds = Int64(parts[0]), let id = UUID(uuidString: String(parts[1])) else { return nil }
+            return (Date(timeIntervalSince1970: Double(milliseconds) / 1000), id)
         }
     }
 
@@ -95,9 +96,13 @@ enum SecurityEventController {
         if let since = query.since { builder.filter(\.$occurredAt >= since) }
         if let until = query.until { builder.filter(\.$occurredAt < until) }
         if let (date, id) = query.cursor {
+            // Event times are whole milliseconds (SecurityEventRecorder), but a
+            // date read back from SQLite is not bit-identical to the one
+            // written: "the same time" is a ±0.5 ms window, never equality.
+            let low = date.addingTimeInterval(-0.0005), high = date.addingTimeInterval(0.0005)
             builder.group(.or) { group in
-                group.filter(\.$occurredAt < date)
-                group.group(.and) { $0.filter(\.$occurredAt == date).filter(\.$id < id) }
+                group.filter(\.$occurredAt < low)
+                group.group(.and) { $0.filter(\.$occurredAt >= low).filter(\.$occurredAt < high).filter(\.$id < id) }
             }
         }
         let rows = try await builder.sort(\.$occurredAt, .descending).sort(\.$id, .descending).limit(query.limit + 1).all()
