@@ -136,6 +136,12 @@ func validProductionEnvironment() -> [String: String] {
         #expect(result.config.secretKey?.reveal() == key)
     }
 
+    @Test func secret_files_with_windows_line_endings_are_trimmed() {
+        let key = SecretGenerator.hexKey()
+        let result = ConfigLoader.load(environment: ["SMF_SECRET_KEY_FILE": "/run/secrets/k"], readFile: { _ in key + "\r\n" })
+        #expect(result.config.secretKey?.reveal() == key)
+    }
+
     @Test func value_and_file_both_set_is_an_error() {
         var environment = validProductionEnvironment()
         environment["SMF_SECRET_KEY_FILE"] = "/run/secrets/x"

@@ -216,3 +216,12 @@ func randomPassword(length: Int) -> String {
         #expect(EmailAddress("alice@example.com") != EmailAddress("alice@example.org"))
     }
 }
+
+@Suite struct PasswordNormalisationTests {
+    @Test func composed_and_decomposed_unicode_hash_alike() {
+        let composed = "caf\u{E9}-correct-horse"
+        let decomposed = "cafe\u{301}-correct-horse"
+        #expect(composed.utf8.count != decomposed.utf8.count)
+        #expect(PasswordPolicy.bcryptInput(composed) == PasswordPolicy.bcryptInput(decomposed))
+    }
+}

@@ -64,11 +64,14 @@ public struct IPAddress: Hashable, Sendable, CustomStringConvertible {
 
 extension String {
     /// Trims spaces, tabs, CR and LF — the only whitespace that appears around
-    /// values in env files and comma-separated header lists.
+    /// values in env files and comma-separated header lists. Works on
+    /// Unicode scalars: "\r\n" is one `Character`, equal to neither "\r"
+    /// nor "\n", so a file with Windows line endings would keep its CRLF.
     func trimmingASCIIWhitespace() -> String {
-        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }
-        guard let start = firstIndex(where: { !isSpace($0) }),
-              let end = lastIndex(where: { !isSpace($0) }) else { return "" }
-        return String(self[start...end])
+        let isSpace: (Unicode.Scalar) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }
+        let scalars = unicodeScalars
+        guard let start = scalars.firstIndex(where: { !isSpace($0) }),
+              let end = scalars.lastIndex(where: { !isSpace($0) }) else { return "" }
+        return String(scalars[start...end])
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Crypto
 
 /// Rules for user account passwords, after NIST SP 800-63B and OWASP ASVS
@@ -73,7 +74,9 @@ public enum PasswordPolicy {
     /// Passwords of 72 bytes or fewer are passed unchanged, so their hashes
     /// stay ordinary bcrypt hashes that any bcrypt library can verify.
     public static func bcryptInput(_ password: String) -> [UInt8] {
-        let bytes = Array(password.utf8)
+        // NFKC first (NIST 800-63B 5.1.1.2): the same password typed as
+        // composed or decomposed Unicode ("é" vs "e" + accent) must verify.
+        let bytes = Array(password.precomposedStringWithCompatibilityMapping.utf8)
         guard bytes.count > 72 else { return bytes }
         let hexDigits = Array("0123456789abcdef".utf8)
         return SHA256.hash(data: bytes).flatMap { byte in
