@@ -2,9 +2,12 @@ import NIOConcurrencyHelpers
 import SMFSecurity
 import Vapor
 
-/// bcrypt on the thread pool, never on an event loop (0.24 s at cost 12,
-/// DESIGN pitfall 4). Inputs go through `PasswordPolicy.bcryptInput`, so
-/// passwords longer than bcrypt's 72 bytes do not collide on their prefix.
+/// bcrypt on its own thread pool, never on an event loop (0.24 s at cost 12,
+/// DESIGN pitfall 4) and never on the application's pool: sqlite-nio runs
+/// queries there, and a burst of sign-ins would queue every database call
+/// (and `/readyz`) behind password hashes. Inputs go through
+/// `PasswordPolicy.bcryptInput`, so passwords longer than bcrypt's 72 bytes
+/// do not collide on their prefix.
 struct PasswordHasher: Sendable {
     let cost: Int
     let threadPool: NIOThreadPool

@@ -5,25 +5,23 @@ import Vapor
 /// Routes are named by their *pattern* (`/api/v1/flows/:id`), never the raw
 /// path: raw paths carry ids and user input, and as metric labels they would
 /// grow without bound. Headers are never logged.
-struct AccessLogMiddleware: AsyncMiddleware {
+struct AccessLogMiddleware: Middleware {
     let metrics: HTTPMetrics
 
-    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+    func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
         let start = ContinuousClock.now
         metrics.requestStarted()
-        defer { metrics.requestFinished() }
-
-        let response: Response
-        do {
-            response = try await next.respond(to: request)
-        } catch {
-            // Only reached if an error escapes the error middleware, which
-            // should never happen; count it as the 500 the client will see.
-            record(request, status: 500, bytes: 0, since: start)
-            throw error
+        return next.respond(to: request).always { [metrics] result in
+            metrics.requestFinished()
+            switch result {
+            case .success(let response):
+                record(request, status: Int(response.status.code), bytes: response.body.count, since: start)
+            case .failure:
+                // Only reached if an error escapes the error middleware, which
+                // should never happen; count it as the 500 the client will see.
+                record(request, status: 500, bytes: 0, since: start)
+            }
         }
-        record(request, status: Int(response.status.code), bytes: response.body.count, since: start)
-        return response
     }
 
     private func record(_ request: Request, status: Int, bytes: Int, since start: ContinuousClock.Instant) {
@@ -36,7 +34,7 @@ struct AccessLogMiddleware: AsyncMiddleware {
             "method": .string(method),
             "route": .string(route),
             "status": .stringConvertible(status),
-            "duration_ms": .string(String(format: "%.3f", seconds * 1000)),
+            "duration_ms": .stringConvertible((seconds * 1_000_000).rounded() / 1000),
             "bytes": .stringConvertible(max(bytes, 0)),
             "client_ip": .string(request.clientIP?.description ?? "unknown"),
         ])

@@ -5,16 +5,17 @@ import Vapor
 /// capped while they are collected: `configure` sets Vapor's
 /// `defaultMaxBodySize` to the same limit, and routes may set a lower one
 /// with `body: .collect(maxSize:)`.
-struct BodyLimitMiddleware: AsyncMiddleware {
+struct BodyLimitMiddleware: Middleware {
     let maxBytes: Int
 
-    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+    func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
         if let declared = request.headers.first(name: .contentLength) {
             guard let length = Int(declared), length >= 0 else {
-                throw SMFError.badRequest("The Content-Length header is not a number.", code: "bad-content-length")
+                return request.eventLoop.makeFailedFuture(
+                    SMFError.badRequest("The Content-Length header is not a number.", code: "bad-content-length"))
             }
-            if length > maxBytes { throw SMFError.payloadTooLarge(limit: maxBytes) }
+            if length > maxBytes { return request.eventLoop.makeFailedFuture(SMFError.payloadTooLarge(limit: maxBytes)) }
         }
-        return try await next.respond(to: request)
+        return next.respond(to: request)
     }
 }

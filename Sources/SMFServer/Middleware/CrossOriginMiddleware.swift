@@ -9,7 +9,7 @@ import Vapor
 /// `.any([...])` omits `Vary: Origin` (DESIGN pitfall 2). Here an origin is
 /// reflected only after an exact scheme+host+port match; any other origin
 /// gets no CORS headers at all.
-struct CrossOriginMiddleware: AsyncMiddleware {
+struct CrossOriginMiddleware: Middleware {
     let allowedOrigins: Set<CORSOrigin>
 
     static let allowedMethods = "GET, HEAD, POST, PUT, PATCH, DELETE"
@@ -17,24 +17,25 @@ struct CrossOriginMiddleware: AsyncMiddleware {
     static let exposedHeaders = "ETag, Location, Retry-After, RateLimit, RateLimit-Policy, X-Request-ID"
     static let preflightMaxAge = "600"
 
-    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+    func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
         let originHeader = request.headers.first(name: .origin)
         let isAllowed = originHeader.flatMap(CORSOrigin.init).map(allowedOrigins.contains) ?? false
 
         if request.method == .OPTIONS, originHeader != nil,
            request.headers.first(name: .accessControlRequestMethod) != nil {
-            return preflight(request, origin: isAllowed ? originHeader : nil)
+            return request.eventLoop.makeSucceededFuture(preflight(request, origin: isAllowed ? originHeader : nil))
         }
 
-        let response = try await next.respond(to: request)
-        // Caches must key on Origin whether or not this one was allowed.
-        response.headers.add(name: .vary, value: "Origin")
-        if isAllowed, let originHeader {
-            response.headers.replaceOrAdd(name: .accessControlAllowOrigin, value: originHeader)
-            response.headers.replaceOrAdd(name: .accessControlAllowCredentials, value: "true")
-            response.headers.replaceOrAdd(name: .accessControlExpose, value: Self.exposedHeaders)
+        return next.respond(to: request).map { response in
+            // Caches must key on Origin whether or not this one was allowed.
+            response.headers.add(name: .vary, value: "Origin")
+            if isAllowed, let originHeader {
+                response.headers.replaceOrAdd(name: .accessControlAllowOrigin, value: originHeader)
+                response.headers.replaceOrAdd(name: .accessControlAllowCredentials, value: "true")
+                response.headers.replaceOrAdd(name: .accessControlExpose, value: Self.exposedHeaders)
+            }
+            return response
         }
-        return response
     }
 
     private func preflight(_ request: Request, origin: String?) -> Response {

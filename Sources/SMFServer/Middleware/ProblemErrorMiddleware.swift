@@ -14,16 +14,13 @@ import Vapor
 ///   error goes to the log, tied to the request id.
 /// It never throws, so everything outside it (CORS, headers, access log)
 /// always sees a response.
-struct ProblemErrorMiddleware: AsyncMiddleware {
+struct ProblemErrorMiddleware: Middleware {
     let isProduction: Bool
     let metrics: HTTPMetrics
 
-    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        do {
-            return try await next.respond(to: request)
-        } catch {
-            let problem = problem(for: error, request: request)
-            return ProblemDetails.response(for: problem, to: request)
+    func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
+        next.respond(to: request).flatMapErrorThrowing { error in
+            ProblemDetails.response(for: problem(for: error, request: request), to: request)
         }
     }
 

@@ -5,18 +5,24 @@ import Vapor
 ///
 /// A client-supplied id is kept only if it matches `[A-Za-z0-9._-]{1,64}`:
 /// anything else could smuggle CR/LF or markup into logs and headers.
-struct RequestIDMiddleware: AsyncMiddleware {
+///
+/// The global middlewares are future-based (`Middleware`, not
+/// `AsyncMiddleware`): each `AsyncMiddleware` starts a task and hops
+/// threads, which cost more than half the throughput in the foundation
+/// benchmark (benchmarks/RESULTS.md).
+struct RequestIDMiddleware: Middleware {
     static let headerName = "X-Request-ID"
 
-    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+    func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
         let id = request.headers.first(name: Self.headerName).flatMap { Self.isAcceptable($0) ? $0 : nil }
             ?? Self.generate()
         request.requestID = id
         request.logger[metadataKey: "request_id"] = .string(id)
         request.logger[metadataKey: "request-id"] = nil
-        let response = try await next.respond(to: request)
-        response.headers.replaceOrAdd(name: Self.headerName, value: id)
-        return response
+        return next.respond(to: request).map { response in
+            response.headers.replaceOrAdd(name: Self.headerName, value: id)
+            return response
+        }
     }
 
     static func isAcceptable(_ value: String) -> Bool {

@@ -10,7 +10,7 @@ import Vapor
 /// - The API's CSP allows nothing at all (`default-src 'none'`): JSON is not
 ///   rendered, so there is no reason for `unsafe-inline`/`unsafe-eval`.
 /// - `Referrer-Policy: no-referrer`: API URLs may carry ids.
-struct SecurityHeadersMiddleware: AsyncMiddleware {
+struct SecurityHeadersMiddleware: Middleware {
     let sendHSTS: Bool
 
     static let hsts = "max-age=63072000; includeSubDomains"
@@ -34,14 +34,16 @@ struct SecurityHeadersMiddleware: AsyncMiddleware {
         return headers
     }
 
-    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        let response = try await next.respond(to: request)
-        for (name, value) in Self.headers(sendHSTS: sendHSTS) {
-            response.headers.replaceOrAdd(name: name, value: value)
+    func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
+        let headers = Self.headers(sendHSTS: sendHSTS)
+        return next.respond(to: request).map { response in
+            for (name, value) in headers {
+                response.headers.replaceOrAdd(name: name, value: value)
+            }
+            for name in ["Server", "X-Powered-By", "X-AspNet-Version", "X-Runtime"] {
+                response.headers.remove(name: name)
+            }
+            return response
         }
-        for name in ["Server", "X-Powered-By", "X-AspNet-Version", "X-Runtime"] {
-            response.headers.remove(name: name)
-        }
-        return response
     }
 }
