@@ -5,7 +5,7 @@ import PackageDescription
 // (see the env notes); `from:` keeps us within the same major version.
 let package = Package(
     name: "smflow",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "smflow", targets: ["smflow"]),
     ],

@@ -23,6 +23,10 @@ public struct AppConfig: Sendable {
         case open, invite, closed
     }
 
+    public enum RateLimitStoreKind: String, Sendable, CaseIterable {
+        case memory, postgres
+    }
+
     public var mode: Mode = .development
     public var secretKey: SecretValue?
     public var encryptionKey: SecretValue?
@@ -47,6 +51,9 @@ public struct AppConfig: Sendable {
     public var bcryptCost = 12
     public var sessionIdleTimeout: TimeInterval = 30 * 60
     public var sessionAbsoluteTimeout: TimeInterval = 12 * 60 * 60
+    public var rateLimits: [RateLimitClass: RateLimitPolicy] = RateLimitConfiguration.defaults
+    public var rateLimitStore: RateLimitStoreKind = .memory
+    public var instances = 1
 
     public var registration: RegistrationMode {
         registrationSetting ?? (isProduction ? .invite : .open)
@@ -88,6 +95,11 @@ public struct AppConfig: Sendable {
             ("SMF_BCRYPT_COST", String(bcryptCost)),
             ("SMF_SESSION_IDLE_MINUTES", String(Int(sessionIdleTimeout / 60))),
             ("SMF_SESSION_ABSOLUTE_HOURS", String(Int(sessionAbsoluteTimeout / 3600))),
+            ("SMF_RATE_LIMITS", RateLimitClass.allCases.compactMap { kind in
+                rateLimits[kind].map { "\(kind.rawValue)=\($0.limit)/\($0.periodMilliseconds / 1000)s:burst=\($0.burst)" }
+            }.joined(separator: ",")),
+            ("SMF_RATE_LIMIT_STORE", rateLimitStore.rawValue),
+            ("SMF_INSTANCES", String(instances)),
         ]
     }
 }

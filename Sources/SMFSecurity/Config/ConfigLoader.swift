@@ -82,6 +82,25 @@ public enum ConfigLoader {
         if let value = reader.integer("SMF_SESSION_IDLE_MINUTES", in: 1...1440) { config.sessionIdleTimeout = TimeInterval(value * 60) }
         if let value = reader.integer("SMF_SESSION_ABSOLUTE_HOURS", in: 1...720) { config.sessionAbsoluteTimeout = TimeInterval(value * 3600) }
 
+        if let raw = reader.plain("SMF_RATE_LIMITS") {
+            let parsed = RateLimitConfiguration.parse(raw)
+            config.rateLimits = parsed.policies
+            for problem in parsed.problems { reader.error("SMF_RATE_LIMITS", "config.invalid", "SMF_RATE_LIMITS \(problem)") }
+        }
+        if let raw = reader.plain("SMF_RATE_LIMIT_STORE") {
+            if let kind = AppConfig.RateLimitStoreKind(rawValue: raw.lowercased()) {
+                config.rateLimitStore = kind
+            } else {
+                reader.error("SMF_RATE_LIMIT_STORE", "config.invalid", "SMF_RATE_LIMIT_STORE must be 'memory' or 'postgres'")
+            }
+        }
+        if let value = reader.integer("SMF_INSTANCES", in: 1...1000) { config.instances = value }
+        if config.instances > 1 && config.rateLimitStore == .memory {
+            reader.findings.append(ConfigFinding(
+                .warning, variable: "SMF_RATE_LIMIT_STORE", rule: "ratelimit.memory-multi-instance",
+                message: "SMF_INSTANCES is \(config.instances) but SMF_RATE_LIMIT_STORE is memory: each instance limits on its own, so clients get \(config.instances)× the limit; set SMF_RATE_LIMIT_STORE=postgres"))
+        }
+
         if let raw = reader.plain("SMF_LOG_LEVEL") {
             if let level = AppConfig.LogLevel(rawValue: raw.lowercased()) {
                 config.logLevel = level

@@ -41,6 +41,9 @@ extension ConfigVariable {
         .init("SMF_BCRYPT_COST", default: "12", "bcrypt cost for passwords (10 to 16; production refuses less than 12)."),
         .init("SMF_SESSION_IDLE_MINUTES", default: "30", "A session ends after this many minutes without use."),
         .init("SMF_SESSION_ABSOLUTE_HOURS", default: "12", "A session ends this many hours after sign-in, used or not."),
+        .init("SMF_RATE_LIMITS", default: "auth=10/1m:burst=5,webhook=1200/1m:burst=200,write=120/1m:burst=30,read=600/1m:burst=120", "Rate limit per route class: `CLASS=LIMIT/PERIOD[:burst=N]`, comma-separated."),
+        .init("SMF_RATE_LIMIT_STORE", default: "memory", "`memory` (this process only) or `postgres` (shared by every instance through the database)."),
+        .init("SMF_INSTANCES", default: "1", "How many app processes serve this deployment; with more than one the rate-limit store must be `postgres`."),
     ]
 
     /// Prefix reserved for the test harness (`scripts/test` exports

@@ -1,5 +1,15 @@
 import SMFCore
+import SMFSecurity
 import Vapor
+
+/// Which rate limit a route gets.
+enum RateLimitChoice: Sendable {
+    /// `read` for GET/HEAD, `write` otherwise.
+    case byMethod
+    /// None: health and metrics, polled by orchestrators and scrapers.
+    case exempt
+    case limited(RateLimitClass)
+}
 
 /// Who may call a route.
 enum RouteAccess: Sendable {
@@ -22,20 +32,31 @@ struct RouteSpec: Sendable {
     let access: RouteAccess
     /// Largest body this route accepts (nil: GET-like, the global limit).
     let maxBody: Int?
+    /// The rate limit class; nil only for health and metrics, which
+    /// orchestrators and scrapers poll.
+    let rateLimit: RateLimitClass?
     let handler: @Sendable (Request) async throws -> Response
 
     init<R: AsyncResponseEncodable>(
         _ method: HTTPMethod, _ path: String, _ access: RouteAccess, maxBody: Int? = nil,
+        rateLimit: RateLimitChoice = .byMethod,
         _ handler: @escaping @Sendable (Request) async throws -> R
     ) {
         self.method = method
         self.path = path
         self.access = access
         self.maxBody = maxBody
+        switch rateLimit {
+        case .byMethod: self.rateLimit = method == .GET || method == .HEAD ? .read : .write
+        case .exempt: self.rateLimit = nil
+        case .limited(let kind): self.rateLimit = kind
+        }
         self.handler = { request in try await handler(request).encodeResponse(for: request) }
     }
 
     var pathComponents: [PathComponent] { path.pathComponents }
+
+
 }
 
 enum RouteTable {
@@ -43,18 +64,18 @@ enum RouteTable {
     static let smallBody = 16 * 1024
 
     static let all: [RouteSpec] = [
-        RouteSpec(.GET, "healthz", .anonymous, HealthController.healthz),
-        RouteSpec(.GET, "readyz", .anonymous, HealthController.readyz),
+        RouteSpec(.GET, "healthz", .anonymous, rateLimit: .exempt, HealthController.healthz),
+        RouteSpec(.GET, "readyz", .anonymous, rateLimit: .exempt, HealthController.readyz),
         // Anonymous at the HTTP layer; the handler admits SMF_ADMIN_NETWORKS only.
-        RouteSpec(.GET, "metrics", .anonymous, MetricsController.scrape),
+        RouteSpec(.GET, "metrics", .anonymous, rateLimit: .exempt, MetricsController.scrape),
         RouteSpec(.GET, "api/v1", .anonymous, APIIndexController.index),
 
-        RouteSpec(.POST, "api/v1/auth/register", .anonymous, maxBody: smallBody, AuthController.register),
-        RouteSpec(.POST, "api/v1/auth/login", .anonymous, maxBody: smallBody, AuthController.login),
+        RouteSpec(.POST, "api/v1/auth/register", .anonymous, maxBody: smallBody, rateLimit: .limited(.auth), AuthController.register),
+        RouteSpec(.POST, "api/v1/auth/login", .anonymous, maxBody: smallBody, rateLimit: .limited(.auth), AuthController.login),
         RouteSpec(.POST, "api/v1/auth/logout", .user, maxBody: smallBody, AuthController.logout),
         RouteSpec(.POST, "api/v1/auth/logout-all", .user, maxBody: smallBody, AuthController.logoutAll),
         RouteSpec(.GET, "api/v1/auth/me", .user, AuthController.me),
-        RouteSpec(.POST, "api/v1/auth/password", .user, maxBody: smallBody, AuthController.changePassword),
+        RouteSpec(.POST, "api/v1/auth/password", .user, maxBody: smallBody, rateLimit: .limited(.auth), AuthController.changePassword),
         RouteSpec(.POST, "api/v1/invitations/accept", .user, maxBody: smallBody, InvitationController.acceptAsMember),
 
         RouteSpec(.POST, "api/v1/workspaces", .user, maxBody: smallBody, WorkspaceController.create),

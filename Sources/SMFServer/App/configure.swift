@@ -1,5 +1,6 @@
 import Fluent
 import NIOCore
+import SQLKit
 import SMFSecurity
 import Vapor
 
@@ -27,7 +28,7 @@ func configure(_ app: Application, config: AppConfig, pipeline: Pipeline = .full
         metrics: metrics,
         readiness: ReadinessProbe(timeout: .seconds(1), expectedMigrations: Set(AppMigrations.names)),
         clock: clock,
-        hasher: PasswordHasher(cost: config.bcryptCost, threadPool: app.threadPool),
+        hasher: PasswordHasher(cost: config.bcryptCost, threadPool: makePasswordThreadPool(app)),
         events: SecurityEventRecorder(registry: metrics.registry, clock: clock))
 
     configureHTTPServer(app, config: config)
@@ -43,6 +44,11 @@ func configure(_ app: Application, config: AppConfig, pipeline: Pipeline = .full
         app.middleware.use(AccessLogMiddleware(metrics: metrics))
         app.middleware.use(SecurityHeadersMiddleware(sendHSTS: config.isProduction))
         app.middleware.use(CrossOriginMiddleware(allowedOrigins: Set(config.corsOrigins)))
+        // Outside the error middleware so error responses carry the
+        // RateLimit headers; it answers its own 429s.
+        app.middleware.use(RateLimitMiddleware(
+            store: makeRateLimitStore(app, kind: config.rateLimitStore), policies: config.rateLimits, clock: clock,
+            violations: RateLimitViolations(events: app.smf.events)))
         app.middleware.use(ProblemErrorMiddleware(isProduction: config.isProduction, metrics: metrics))
         app.middleware.use(BodyLimitMiddleware(maxBytes: config.maxBodyBytes))
     }
@@ -60,6 +66,32 @@ func configure(_ app: Application, config: AppConfig, pipeline: Pipeline = .full
     try await DatabaseSetup.prepare(app, location: config.database)
 
     routes(app)
+}
+
+/// A thread pool for bcrypt only, one thread per core, shut down with the app.
+private func makePasswordThreadPool(_ app: Application) -> NIOThreadPool {
+    let pool = NIOThreadPool(numberOfThreads: System.coreCount)
+    pool.start()
+    app.lifecycle.use(ThreadPoolShutdown(pool: pool))
+    return pool
+}
+
+private struct ThreadPoolShutdown: LifecycleHandler {
+    let pool: NIOThreadPool
+
+    func shutdownAsync(_ application: Application) async {
+        try? await pool.shutdownGracefully()
+    }
+}
+
+private func makeRateLimitStore(_ app: Application, kind: AppConfig.RateLimitStoreKind) -> any RateLimitStore {
+    switch kind {
+    case .memory:
+        return MemoryRateLimitStore()
+    case .postgres:
+        // `app.db` is a cheap handle onto the shared connection pool.
+        return DatabaseRateLimitStore(database: { [unowned app] in app.db })
+    }
 }
 
 private func configureHTTPServer(_ app: Application, config: AppConfig) {

@@ -14,6 +14,9 @@ func routes(_ app: Application) {
             builder = app.grouped(AuthenticationMiddleware(allowAPIKeys: true), WorkspaceAuthorizationMiddleware(action: action))
         }
         let body: HTTPBodyStreamStrategy = spec.maxBody.map { .collect(maxSize: ByteCount(value: $0)) } ?? .collect
-        builder.on(spec.method, spec.pathComponents, body: body, use: spec.handler)
+        let route = builder.on(spec.method, spec.pathComponents, body: body, use: spec.handler)
+        if let kind = spec.rateLimit {
+            route.userInfo[RateLimitMiddleware.classKey] = kind
+        }
     }
 }

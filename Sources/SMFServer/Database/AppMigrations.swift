@@ -12,6 +12,8 @@ enum AppMigrations {
         CreateAPIKey(),
         CreateSecurityEvent(),
         CreateLoginThrottle(),
+        // 002 — shared rate-limit state (issue 4)
+        CreateRateLimit(),
     ]
 
     static var names: [String] { all.map(\.name) }

@@ -19,6 +19,7 @@ enum SecurityEventType: String, Sendable, CaseIterable {
     case memberRemoved = "member.removed"
     case authorizationDenied = "authorization.denied"
     case csrfRejected = "csrf.rejected"
+    case rateLimitExceeded = "ratelimit.exceeded"
 }
 
 enum SecurityEventOutcome: String, Sendable {

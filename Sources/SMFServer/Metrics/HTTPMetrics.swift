@@ -39,6 +39,13 @@ final class HTTPMetrics: Sendable {
     func requestFinished() { inFlight.decrement() }
     func databaseError() { databaseErrors.increment() }
 
+    func rateLimitRejected(policy: String) {
+        registry.makeCounter(
+            name: "ratelimit_rejections_total", labels: [("policy", policy)],
+            help: "Requests refused by the rate limiter, by policy."
+        ).increment()
+    }
+
     func record(method: String, route: String, status: Int, duration: Duration) {
         registry.makeCounter(
             name: "http_requests_total",

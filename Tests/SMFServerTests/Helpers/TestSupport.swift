@@ -65,6 +65,11 @@ func withTestApp(
     // The minimum the loader accepts; production refuses < 12 (tested in
     // ConfigLoaderTests). Keeps the many sign-ins of the tests fast.
     config.bcryptCost = 10
+    // Rate limits out of the way of tests that are not about them
+    // (RateLimitTests set their own).
+    config.rateLimits = Dictionary(uniqueKeysWithValues: RateLimitClass.allCases.map {
+        ($0, RateLimitPolicy(name: $0.rawValue, limit: 1_000_000, periodMilliseconds: 1000, burst: 1_000_000))
+    })
     adjust(&config)
     if TestDatabase.isPostgres, case .postgres = config.database {
         try await sharedDatabaseLock.withLock {
