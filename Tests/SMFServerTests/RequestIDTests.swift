@@ -62,3 +62,10 @@ import VaporTesting
         #expect(line == #""a\r\n{\"level\":\"critical\"}\u2028""#)
     }
 }
+
+@Suite struct JSONLogTimestampTests {
+    @Test func utc_with_milliseconds() {
+        #expect(JSONLogHandler.timestamp(Date(timeIntervalSince1970: 1_795_500_123.482)) == "2026-11-24T06:02:03.482Z")
+        #expect(JSONLogHandler.timestamp(Date(timeIntervalSince1970: 0)) == "1970-01-01T00:00:00.000Z")
+    }
+}

@@ -14,7 +14,13 @@ guard arguments.count == 3, let pipeline = ["full": Pipeline.full, "bare": .bare
     FileHandle.standardError.write(Data("usage: smflow-bench-server full|bare PORT\n".utf8))
     exit(64)
 }
-var config = ConfigLoader.load(environment: ProcessInfo.processInfo.environment).config
+let loaded = ConfigLoader.load(environment: ProcessInfo.processInfo.environment)
+guard loaded.isValid else {
+    // A benchmark on a silently different configuration measures the wrong thing.
+    for finding in loaded.errors { FileHandle.standardError.write(Data((finding.description + "\n").utf8)) }
+    exit(78)
+}
+var config = loaded.config
 config.port = port
 // Production logging (JSON lines at SMF_LOG_LEVEL, info by default): the
 // access log is part of what the full pipeline costs. scripts/bench sends

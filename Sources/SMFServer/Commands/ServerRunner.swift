@@ -53,6 +53,7 @@ public enum ServerRunner {
         }
         try await app.asyncShutdown()
         app.logger.notice("stopped")
+        BufferedLogWriter.standardError.flush()
     }
 
     static func databaseKind(_ location: DatabaseLocation) -> String {

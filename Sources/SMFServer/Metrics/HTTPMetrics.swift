@@ -1,4 +1,5 @@
 import Prometheus
+import Synchronization
 import Vapor
 
 /// The application's Prometheus registry and the metrics the server records.
@@ -13,6 +14,9 @@ final class HTTPMetrics: Sendable {
     let registry: PrometheusCollectorRegistry
     private let inFlight: Gauge
     private let databaseErrors: Counter
+    /// Metric handles by "method route status", so a request does one
+    /// dictionary lookup instead of the registry's name and label checks.
+    private let handles = Mutex<[String: (Counter, DurationHistogram)]>([:])
 
     /// Buckets from 1 ms to 10 s: the API's interesting range.
     static let durationBuckets: [Duration] = [
@@ -47,17 +51,25 @@ final class HTTPMetrics: Sendable {
     }
 
     func record(method: String, route: String, status: Int, duration: Duration) {
-        registry.makeCounter(
-            name: "http_requests_total",
-            labels: [("method", method), ("route", route), ("status", String(status))],
-            help: "HTTP requests answered, by method, route pattern and status."
-        ).increment()
-        registry.makeDurationHistogram(
-            name: "http_request_duration_seconds",
-            labels: [("method", method), ("route", route)],
-            buckets: Self.durationBuckets,
-            help: "Time to answer HTTP requests, by method and route pattern."
-        ).record(duration)
+        let key = method + " " + route + " " + String(status)
+        let (counter, histogram) = handles.withLock { table in
+            if let cached = table[key] { return cached }
+            // Label values are bounded: known methods, route patterns, statuses.
+            let made = (
+                registry.makeCounter(
+                    name: "http_requests_total",
+                    labels: [("method", method), ("route", route), ("status", String(status))],
+                    help: "HTTP requests answered, by method, route pattern and status."),
+                registry.makeDurationHistogram(
+                    name: "http_request_duration_seconds",
+                    labels: [("method", method), ("route", route)],
+                    buckets: Self.durationBuckets,
+                    help: "Time to answer HTTP requests, by method and route pattern."))
+            table[key] = made
+            return made
+        }
+        counter.increment()
+        histogram.record(duration)
     }
 
     /// The Prometheus text exposition: the registry plus process metrics.
