@@ -236,6 +236,21 @@ import VaporTesting
         }
     }
 
+    @Test func wrong_current_passwords_throttle_the_password_change() async throws {
+        try await withTestApp { app in
+            let fixtures = IdentityFixtures(app: app)
+            let password = IdentityFixtures.password()
+            let user = try await fixtures.user("p@example.com", password: password)
+            let token = try await fixtures.sessionToken(for: user).token
+            func change(_ current: String) async throws -> HTTPStatus {
+                try await app.testing().sendRequest(.POST, "api/v1/auth/password", headers: HTTPHeaders.bearer(token).adding(.json),
+                    body: jsonBody(["current_password": current, "new_password": IdentityFixtures.password()])).status
+            }
+            for _ in 0..<5 { #expect(try await change("wrong-password-123") == .unprocessableEntity) }
+            #expect(try await change(password) == .tooManyRequests)
+        }
+    }
+
     @Test func disabled_accounts_cannot_sign_in_or_use_sessions() async throws {
         try await withTestApp { app in
             let password = IdentityFixtures.password()

@@ -154,12 +154,16 @@ enum AuthController {
         let body = try request.decodeStrict(AuthBodies.ChangePassword.self)
         guard let user = try await User.find(userID, on: request.db) else { throw SMFError.unauthenticated }
         let accountKey = LoginThrottleStore.accountKey(user.emailCanonical)
-        if let wait = try await LoginThrottleStore.retryAfter(accountKey, policy: .account, now: now, on: request.db) {
+        let ipKey = LoginThrottleStore.ipKey(request.clientIP?.description ?? "unknown")
+        let accountWait = try await LoginThrottleStore.retryAfter(accountKey, policy: .account, now: now, on: request.db)
+        let ipWait = try await LoginThrottleStore.retryAfter(ipKey, policy: .clientIP, now: now, on: request.db)
+        if let wait = [accountWait, ipWait].compactMap({ $0 }).max() {
             await context.events.record(.login, .throttled, on: request, userID: userID, details: ["scope": "password-change"])
             throw SMFError.tooManyAttempts(retryAfter: wait)
         }
         guard try await context.hasher.verify(body.current_password, against: user.passwordHash) else {
             try await LoginThrottleStore.recordFailure(accountKey, policy: .account, now: now, on: request.db)
+            try await LoginThrottleStore.recordFailure(ipKey, policy: .clientIP, now: now, on: request.db)
             await context.events.record(.passwordChanged, .failure, on: request, userID: userID, details: ["reason": "wrong current password"])
             throw SMFError.validation([.init(pointer: "/current_password", detail: "The current password is incorrect.")])
         }
