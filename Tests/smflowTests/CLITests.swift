@@ -31,17 +31,21 @@ import Testing
         let stderr: String
     }
 
-    /// Runs `smflow arguments` with exactly `environment` (plus PATH).
-    static func run(_ arguments: [String], environment: [String: String] = [:], directory: URL? = nil) throws -> Result {
+    /// Runs `smflow arguments` with exactly `environment` (plus PATH),
+    /// writing `input` to its standard input.
+    static func run(_ arguments: [String], input: String? = nil, environment: [String: String] = [:], directory: URL? = nil) throws -> Result {
         let process = Process()
         process.executableURL = try binary()
         process.arguments = arguments
         process.environment = environment.merging(["PATH": "/usr/bin:/bin"]) { current, _ in current }
         if let directory { process.currentDirectoryURL = directory }
-        let out = Pipe(), err = Pipe()
+        let out = Pipe(), err = Pipe(), stdin = Pipe()
         process.standardOutput = out
         process.standardError = err
+        process.standardInput = stdin
         try process.run()
+        if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
+        try stdin.fileHandleForWriting.close()
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
@@ -184,8 +188,8 @@ import Testing
         #expect(again.status == 1)
         #expect(again.stderr.contains("already exists"))
         // A common password on standard input is refused (and never echoed).
-        let weak = try Self.runWithInput(["admin", "create-user", "--email", "second@example.com"], input: "1qaz2wsx3edc\n",
-                                         environment: environment, directory: directory)
+        let weak = try Self.run(["admin", "create-user", "--email", "second@example.com"], input: "1qaz2wsx3edc\n",
+                                environment: environment, directory: directory)
         #expect(weak.status == 1)
         #expect(!weak.stderr.contains("1qaz2wsx3edc"))
 
@@ -208,26 +212,6 @@ import Testing
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
         #expect(response.status == .ok)
         process.terminate()
-    }
-
-    static func runWithInput(_ arguments: [String], input: String, environment: [String: String], directory: URL) throws -> Result {
-        let process = Process()
-        process.executableURL = try binary()
-        process.arguments = arguments
-        process.environment = environment.merging(["PATH": "/usr/bin:/bin"]) { current, _ in current }
-        process.currentDirectoryURL = directory
-        let stdin = Pipe(), out = Pipe(), err = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        stdin.fileHandleForWriting.write(Data(input.utf8))
-        try stdin.fileHandleForWriting.close()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus,
-                      stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
     }
 
     static func listeningAddress(from handle: FileHandle, timeout: Duration) async throws -> String {

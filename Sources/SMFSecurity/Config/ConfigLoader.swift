@@ -32,13 +32,7 @@ public enum ConfigLoader {
         var reader = Reader(environment: environment, readFile: readFile)
         var config = AppConfig()
 
-        if let raw = reader.plain("SMF_ENV") {
-            if let mode = AppConfig.Mode(rawValue: raw.lowercased()) {
-                config.mode = mode
-            } else {
-                reader.error("SMF_ENV", "config.invalid", "SMF_ENV must be 'development' or 'production'")
-            }
-        }
+        if let mode = reader.choice("SMF_ENV", AppConfig.Mode.self) { config.mode = mode }
         config.logFormat = config.isProduction ? .json : .text
 
         config.secretKey = reader.secret("SMF_SECRET_KEY")
@@ -71,13 +65,7 @@ public enum ConfigLoader {
         if let value = reader.integer("SMF_SHUTDOWN_TIMEOUT", in: 1...600) { config.shutdownTimeoutSeconds = value }
         if let value = reader.integer("SMF_IDLE_TIMEOUT", in: 1...3600) { config.idleTimeoutSeconds = value }
 
-        if let raw = reader.plain("SMF_REGISTRATION") {
-            if let mode = AppConfig.RegistrationMode(rawValue: raw.lowercased()) {
-                config.registrationSetting = mode
-            } else {
-                reader.error("SMF_REGISTRATION", "config.invalid", "SMF_REGISTRATION must be 'open', 'invite' or 'closed'")
-            }
-        }
+        if let mode = reader.choice("SMF_REGISTRATION", AppConfig.RegistrationMode.self) { config.registrationSetting = mode }
         if let value = reader.integer("SMF_BCRYPT_COST", in: 10...16) { config.bcryptCost = value }
         if let value = reader.integer("SMF_SESSION_IDLE_MINUTES", in: 1...1440) { config.sessionIdleTimeout = TimeInterval(value * 60) }
         if let value = reader.integer("SMF_SESSION_ABSOLUTE_HOURS", in: 1...720) { config.sessionAbsoluteTimeout = TimeInterval(value * 3600) }
@@ -87,13 +75,7 @@ public enum ConfigLoader {
             config.rateLimits = parsed.policies
             for problem in parsed.problems { reader.error("SMF_RATE_LIMITS", "config.invalid", "SMF_RATE_LIMITS \(problem)") }
         }
-        if let raw = reader.plain("SMF_RATE_LIMIT_STORE") {
-            if let kind = AppConfig.RateLimitStoreKind(rawValue: raw.lowercased()) {
-                config.rateLimitStore = kind
-            } else {
-                reader.error("SMF_RATE_LIMIT_STORE", "config.invalid", "SMF_RATE_LIMIT_STORE must be 'memory' or 'postgres'")
-            }
-        }
+        if let kind = reader.choice("SMF_RATE_LIMIT_STORE", AppConfig.RateLimitStoreKind.self) { config.rateLimitStore = kind }
         if let value = reader.integer("SMF_INSTANCES", in: 1...1000) { config.instances = value }
         if config.instances > 1 && config.rateLimitStore == .memory {
             reader.findings.append(ConfigFinding(
@@ -101,21 +83,8 @@ public enum ConfigLoader {
                 message: "SMF_INSTANCES is \(config.instances) but SMF_RATE_LIMIT_STORE is memory: each instance limits on its own, so clients get \(config.instances)× the limit; set SMF_RATE_LIMIT_STORE=postgres"))
         }
 
-        if let raw = reader.plain("SMF_LOG_LEVEL") {
-            if let level = AppConfig.LogLevel(rawValue: raw.lowercased()) {
-                config.logLevel = level
-            } else {
-                reader.error("SMF_LOG_LEVEL", "config.invalid",
-                             "SMF_LOG_LEVEL must be one of \(AppConfig.LogLevel.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-        }
-        if let raw = reader.plain("SMF_LOG_FORMAT") {
-            if let format = AppConfig.LogFormat(rawValue: raw.lowercased()) {
-                config.logFormat = format
-            } else {
-                reader.error("SMF_LOG_FORMAT", "config.invalid", "SMF_LOG_FORMAT must be 'json' or 'text'")
-            }
-        }
+        if let level = reader.choice("SMF_LOG_LEVEL", AppConfig.LogLevel.self) { config.logLevel = level }
+        if let format = reader.choice("SMF_LOG_FORMAT", AppConfig.LogFormat.self) { config.logFormat = format }
         if let raw = reader.plain("SMF_PUBLIC_URL") {
             if let components = URLComponents(string: raw), let scheme = components.scheme?.lowercased(),
                ["http", "https"].contains(scheme), components.host?.isEmpty == false {
@@ -194,6 +163,15 @@ private struct Reader {
         case (nil, nil):
             return nil
         }
+    }
+
+    /// One of an enum's values, case-insensitive; anything else is an error
+    /// that lists the accepted values.
+    mutating func choice<T: RawRepresentable & CaseIterable>(_ name: String, _ type: T.Type) -> T? where T.RawValue == String {
+        guard let raw = plain(name) else { return nil }
+        if let value = T(rawValue: raw.lowercased()) { return value }
+        error(name, "config.invalid", "\(name) must be one of \(T.allCases.map(\.rawValue).joined(separator: ", "))")
+        return nil
     }
 
     mutating func integer(_ name: String, in range: ClosedRange<Int>) -> Int? {
