@@ -140,19 +140,8 @@ import Testing
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
 
-        let process = Process()
-        process.executableURL = try Self.binary()
-        process.arguments = ["serve", "--port", "0"]
-        process.environment = ["PATH": "/usr/bin:/bin"]
-        process.currentDirectoryURL = directory
-        let err = Pipe()
-        process.standardError = err
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
+        let (process, address) = try await Self.startServe(in: directory)
         defer { if process.isRunning { process.terminate() } }
-
-        // Read standard error until the "listening" line gives the port.
-        let address = try await Self.listeningAddress(from: err.fileHandleForReading, timeout: .seconds(60))
         let health = try await Self.get(address + "/healthz")
         #expect(health.status == 200)
         #expect(health.body == #"{"status":"ok"}"#)
@@ -194,17 +183,8 @@ import Testing
         #expect(!weak.stderr.contains("1qaz2wsx3edc"))
 
         // The owner signs in on a running server.
-        let process = Process()
-        process.executableURL = try Self.binary()
-        process.arguments = ["serve", "--port", "0"]
-        process.environment = environment.merging(["PATH": "/usr/bin:/bin"]) { a, _ in a }
-        process.currentDirectoryURL = directory
-        let err = Pipe()
-        process.standardError = err
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
+        let (process, address) = try await Self.startServe(in: directory, environment: environment)
         defer { if process.isRunning { process.terminate() } }
-        let address = try await Self.listeningAddress(from: err.fileHandleForReading, timeout: .seconds(60))
         var request = HTTPClientRequest(url: address + "/api/v1/auth/login")
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
@@ -212,6 +192,26 @@ import Testing
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
         #expect(response.status == .ok)
         process.terminate()
+    }
+
+    /// Starts `smflow serve --port 0` in `directory` and waits for its
+    /// "listening" line, which gives the address.
+    static func startServe(in directory: URL, environment: [String: String] = [:]) async throws -> (Process, String) {
+        let process = Process()
+        process.executableURL = try binary()
+        process.arguments = ["serve", "--port", "0"]
+        process.environment = environment.merging(["PATH": "/usr/bin:/bin"]) { current, _ in current }
+        process.currentDirectoryURL = directory
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        do {
+            return (process, try await listeningAddress(from: err.fileHandleForReading, timeout: .seconds(60)))
+        } catch {
+            process.terminate()
+            throw error
+        }
     }
 
     static func listeningAddress(from handle: FileHandle, timeout: Duration) async throws -> String {
