@@ -20,6 +20,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        // Test-only: property tests and the YAML parser the deployment tests read compose files with.
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         // Pure domain: no I/O, no Vapor.
@@ -66,8 +69,17 @@ let package = Package(
             dependencies: ["SMFServer", "SMFSecurity"],
             path: "benchmarks/BenchServer"
         ),
+        // Used by scripts/bench-ratelimit only: decisions/s of the two rate-limit stores.
+        .executableTarget(
+            name: "smflow-bench-ratelimit",
+            dependencies: ["SMFServer", "SMFSecurity"],
+            path: "benchmarks/RateLimitBench"
+        ),
         .testTarget(name: "SMFCoreTests", dependencies: ["SMFCore"]),
-        .testTarget(name: "SMFSecurityTests", dependencies: ["SMFSecurity"]),
+        .testTarget(
+            name: "SMFSecurityTests",
+            dependencies: ["SMFSecurity", .product(name: "PropertyBased", package: "swift-property-based")]
+        ),
         .testTarget(name: "SMFAuditTests", dependencies: ["SMFAudit", "SMFCore"]),
         .testTarget(
             name: "SMFServerTests",
@@ -81,6 +93,16 @@ let package = Package(
         .testTarget(
             name: "smflowTests",
             dependencies: ["smflow", .product(name: "AsyncHTTPClient", package: "async-http-client")]
+        ),
+        // The shipped deployment (deploy/): static rules over the Dockerfile and compose file, and
+        // real nginx/PostgreSQL/openssl runs that scripts/test provides (see its header).
+        .testTarget(
+            name: "DeploymentTests",
+            dependencies: [
+                "smflow",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
         ),
     ]
 )
