@@ -54,6 +54,7 @@ public struct AppConfig: Sendable {
     public var rateLimits: [RateLimitClass: RateLimitPolicy] = RateLimitConfiguration.defaults
     public var rateLimitStore: RateLimitStoreKind = .memory
     public var instances = 1
+    public var usageAnomaly = UsageAnomalyThresholds()
 
     public var registration: RegistrationMode {
         registrationSetting ?? (isProduction ? .invite : .open)
@@ -99,6 +100,7 @@ public struct AppConfig: Sendable {
                 rateLimits[kind].map { "\(kind.rawValue)=\($0.limit)/\($0.periodMilliseconds / 1000)s:burst=\($0.burst)" }
             }.joined(separator: ",")),
             ("SMF_RATE_LIMIT_STORE", rateLimitStore.rawValue),
+            ("SMF_USAGE_ANOMALY", usageAnomaly.format()),
             ("SMF_INSTANCES", String(instances)),
         ]
     }

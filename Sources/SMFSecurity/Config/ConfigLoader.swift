@@ -77,6 +77,11 @@ public enum ConfigLoader {
         }
         if let kind = reader.choice("SMF_RATE_LIMIT_STORE", AppConfig.RateLimitStoreKind.self) { config.rateLimitStore = kind }
         if let value = reader.integer("SMF_INSTANCES", in: 1...1000) { config.instances = value }
+        if let raw = reader.plain("SMF_USAGE_ANOMALY") {
+            let parsed = UsageAnomalyThresholds.parse(raw)
+            config.usageAnomaly = parsed.thresholds
+            for problem in parsed.problems { reader.error("SMF_USAGE_ANOMALY", "config.invalid", "SMF_USAGE_ANOMALY \(problem)") }
+        }
         if config.instances > 1 && config.rateLimitStore == .memory {
             reader.findings.append(ConfigFinding(
                 .warning, variable: "SMF_RATE_LIMIT_STORE", rule: "ratelimit.memory-multi-instance",

@@ -43,6 +43,7 @@ extension ConfigVariable {
         .init("SMF_SESSION_ABSOLUTE_HOURS", default: "12", "A session ends this many hours after sign-in, used or not."),
         .init("SMF_RATE_LIMITS", default: "auth=10/1m:burst=5,webhook=1200/1m:burst=200,write=120/1m:burst=30,read=600/1m:burst=120", "Rate limit per route class: `CLASS=LIMIT/PERIOD[:burst=N]`, comma-separated."),
         .init("SMF_RATE_LIMIT_STORE", default: "memory", "`memory` (this process only) or `postgres` (shared by every instance through the database)."),
+        .init("SMF_USAGE_ANOMALY", default: "window=60s,rate_factor=10,rate_min=120,warmup=5,baseline_weight=0.2,scan_404=30,probe_403=20,error_ratio=0.5,stuffing_accounts=5,cooldown=600s,max_subjects=100000", "Unusual-usage detection: `off`, or `NAME=VALUE` pairs overriding the defaults (see below)."),
         .init("SMF_INSTANCES", default: "1", "How many app processes serve this deployment; with more than one the rate-limit store must be `postgres`."),
     ]
 

@@ -12,6 +12,7 @@ struct AppContext: Sendable {
     let clock: AppClock
     let hasher: PasswordHasher
     let events: SecurityEventRecorder
+    let usage: UsageAnomalyReporter
 }
 
 extension Application {

@@ -22,6 +22,7 @@ public func configure(_ app: Application, config: AppConfig, pipeline: Pipeline 
 /// As above, with the clock injectable (tests move time by hand).
 func configure(_ app: Application, config: AppConfig, pipeline: Pipeline = .full, clock: AppClock) async throws {
     let metrics = HTTPMetrics()
+    let events = SecurityEventRecorder(registry: metrics.registry, clock: clock)
     app.smf = AppContext(
         config: config,
         clientIPResolver: ClientIPResolver(trustedProxies: config.trustedProxies),
@@ -29,7 +30,8 @@ func configure(_ app: Application, config: AppConfig, pipeline: Pipeline = .full
         readiness: ReadinessProbe(timeout: .seconds(1), expectedMigrations: Set(AppMigrations.names)),
         clock: clock,
         hasher: PasswordHasher(cost: config.bcryptCost, threadPool: makePasswordThreadPool(app)),
-        events: SecurityEventRecorder(registry: metrics.registry, clock: clock))
+        events: events,
+        usage: UsageAnomalyReporter(detector: UsageAnomalyDetector(thresholds: config.usageAnomaly), events: events, clock: clock))
 
     configureHTTPServer(app, config: config)
 
@@ -41,7 +43,7 @@ func configure(_ app: Application, config: AppConfig, pipeline: Pipeline = .full
         // inside CORS and the header middleware so that error responses get
         // their headers too; it never throws.
         app.middleware.use(RequestIDMiddleware())
-        app.middleware.use(AccessLogMiddleware(metrics: metrics))
+        app.middleware.use(AccessLogMiddleware(metrics: metrics, usage: app.smf.usage))
         app.middleware.use(SecurityHeadersMiddleware(sendHSTS: config.isProduction))
         app.middleware.use(CrossOriginMiddleware(allowedOrigins: Set(config.corsOrigins)))
         // Outside the error middleware so error responses carry the

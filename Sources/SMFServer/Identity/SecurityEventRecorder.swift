@@ -20,10 +20,13 @@ enum SecurityEventType: String, Sendable, CaseIterable {
     case authorizationDenied = "authorization.denied"
     case csrfRejected = "csrf.rejected"
     case rateLimitExceeded = "ratelimit.exceeded"
+    case usageAnomaly = "usage.anomaly"
 }
 
 enum SecurityEventOutcome: String, Sendable {
     case success, failure, throttled, denied
+    /// A detector noticed something (`usage.anomaly`); nothing was refused.
+    case detected
 }
 
 /// Writes a security event three ways: a row in `security_events`, a
@@ -42,7 +45,7 @@ struct SecurityEventRecorder: Sendable {
     ) async {
         let event = SecurityEvent()
         // Whole milliseconds: the paging cursor compares times across drivers.
-        event.occurredAt = Date(timeIntervalSince1970: (clock.now().timeIntervalSince1970 * 1000).rounded(.down) / 1000)
+        event.occurredAt = Date(timeIntervalSince1970: Double(clock.milliseconds()) / 1000)
         event.type = type.rawValue
         event.outcome = outcome.rawValue
         event.userID = userID

@@ -4,9 +4,11 @@ import Vapor
 ///
 /// Routes are named by their *pattern* (`/api/v1/flows/:id`), never the raw
 /// path: raw paths carry ids and user input, and as metric labels they would
-/// grow without bound. Headers are never logged.
+/// grow without bound. Headers are never logged. Every answer also feeds the
+/// unusual-usage detector.
 struct AccessLogMiddleware: Middleware {
     let metrics: HTTPMetrics
+    let usage: UsageAnomalyReporter
 
     func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
         let start = ContinuousClock.now
@@ -29,6 +31,7 @@ struct AccessLogMiddleware: Middleware {
         let route = Self.routePattern(of: request)
         let method = HTTPMetrics.methodLabel(request.method)
         metrics.record(method: method, route: route, status: status, duration: duration)
+        usage.observe(request, status: status)
         let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
         request.logger.info("request", metadata: [
             "method": .string(method),

@@ -30,7 +30,7 @@ struct RateLimitMiddleware: Middleware {
             return next.respond(to: request)
         }
         let key = Self.identity(of: request)
-        let now = Int64((clock.now().timeIntervalSince1970 * 1000).rounded(.down))
+        let now = clock.milliseconds()
         if let decision = store.decideImmediately(key: key, policy: policy, now: now) {
             return apply(decision, policy: policy, key: key, now: now, request: request, next: next)
         }

@@ -70,6 +70,9 @@ func withTestApp(
     config.rateLimits = Dictionary(uniqueKeysWithValues: RateLimitClass.allCases.map {
         ($0, RateLimitPolicy(name: $0.rawValue, limit: 1_000_000, periodMilliseconds: 1000, burst: 1_000_000))
     })
+    // Likewise the unusual-usage detector: the authorization matrix alone is
+    // a 404/403 "scan" (UsageAnomalyTests switch it on).
+    config.usageAnomaly.enabled = false
     adjust(&config)
     if TestDatabase.isPostgres, case .postgres = config.database {
         try await sharedDatabaseLock.withLock {

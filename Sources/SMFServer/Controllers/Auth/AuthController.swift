@@ -90,6 +90,7 @@ enum AuthController {
         guard verified, let user, let userID = user.id else {
             try await LoginThrottleStore.recordFailure(accountKey, policy: .account, now: now, on: request.db)
             try await LoginThrottleStore.recordFailure(ipKey, policy: .clientIP, now: now, on: request.db)
+            context.usage.failedSignIn(request, account: accountKey)
             await context.events.record(.login, .failure, on: request, userID: user?.id,
                                         details: ["reason": user == nil ? "unknown account" : (user!.isDisabled ? "disabled" : "wrong password")])
             throw invalidCredentials
