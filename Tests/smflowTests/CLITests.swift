@@ -195,38 +195,48 @@ import Testing
     }
 
     /// Starts `smflow serve --port 0` in `directory` and waits for its
-    /// "listening" line, which gives the address.
+    /// "listening" line, which gives the address. Standard error goes to a
+    /// file in `directory` (`serve-N.log`), polled rather than read from a
+    /// pipe: a pipe nobody drains fills up and stalls the server, and a
+    /// blocking read would never time out.
     static func startServe(in directory: URL, environment: [String: String] = [:]) async throws -> (Process, String) {
+        let log = directory.appendingPathComponent("serve-\(UUID().uuidString.prefix(8)).log")
+        guard FileManager.default.createFile(atPath: log.path, contents: nil) else {
+            throw StartFailure(description: "cannot create \(log.path)")
+        }
         let process = Process()
         process.executableURL = try binary()
         process.arguments = ["serve", "--port", "0"]
         process.environment = environment.merging(["PATH": "/usr/bin:/bin"]) { current, _ in current }
         process.currentDirectoryURL = directory
-        let err = Pipe()
-        process.standardError = err
+        process.standardError = try FileHandle(forWritingTo: log)
         process.standardOutput = FileHandle.nullDevice
         try process.run()
         do {
-            return (process, try await listeningAddress(from: err.fileHandleForReading, timeout: .seconds(60)))
+            return (process, try await listeningAddress(in: log, of: process, timeout: .seconds(60)))
         } catch {
             process.terminate()
             throw error
         }
     }
 
-    static func listeningAddress(from handle: FileHandle, timeout: Duration) async throws -> String {
-        struct NoListeningLine: Error {}
+    struct StartFailure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    static func listeningAddress(in log: URL, of process: Process, timeout: Duration) async throws -> String {
         let deadline = ContinuousClock.now + timeout
-        var seen = ""
         while ContinuousClock.now < deadline {
-            let chunk = handle.availableData
-            if chunk.isEmpty { try await Task.sleep(for: .milliseconds(50)); continue }
-            seen += String(decoding: chunk, as: UTF8.self)
+            let seen = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
             if let range = seen.range(of: #"address=http://127\.0\.0\.1:[0-9]+"#, options: .regularExpression) {
                 return String(seen[range].dropFirst("address=".count))
             }
+            guard process.isRunning else {
+                throw StartFailure(description: "smflow serve exited with \(process.terminationStatus): \(seen.suffix(2000))")
+            }
+            try await Task.sleep(for: .milliseconds(50))
         }
-        throw NoListeningLine()
+        throw StartFailure(description: "smflow serve printed no listening line within \(timeout)")
     }
 
     static func get(_ url: String) async throws -> (status: Int, body: String) {
