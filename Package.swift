@@ -20,7 +20,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
-        // Test-only: property tests and the YAML parser the deployment tests read compose files with.
+        // Property tests (test-only) and the YAML parser the audit and the deployment tests read compose files with.
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
@@ -37,7 +37,10 @@ let package = Package(
             resources: [.copy("Resources/common-passwords.txt")]
         ),
         // The executable checklist (`smflow audit`).
-        .target(name: "SMFAudit", dependencies: ["SMFCore", "SMFSecurity"]),
+        .target(
+            name: "SMFAudit",
+            dependencies: ["SMFCore", "SMFSecurity", .product(name: "Yams", package: "Yams")]
+        ),
         // The Vapor application.
         .target(
             name: "SMFServer",
@@ -80,7 +83,12 @@ let package = Package(
             name: "SMFSecurityTests",
             dependencies: ["SMFSecurity", .product(name: "PropertyBased", package: "swift-property-based")]
         ),
-        .testTarget(name: "SMFAuditTests", dependencies: ["SMFAudit", "SMFCore"]),
+        .testTarget(
+            name: "SMFAuditTests",
+            dependencies: ["SMFAudit", "SMFCore"],
+            // Good and deliberately broken env files, Dockerfiles, compose files and nginx configs.
+            resources: [.copy("Fixtures")]
+        ),
         .testTarget(
             name: "SMFServerTests",
             dependencies: [

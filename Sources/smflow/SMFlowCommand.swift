@@ -12,6 +12,7 @@ struct SMFlowCommand: AsyncParsableCommand {
             SecretsCommand.self,
             HealthcheckCommand.self,
             AdminCommand.self,
+            AuditCommand.self,
         ]
     )
 }
