@@ -21,7 +21,7 @@ db_password() { printf 'Pw1-%s' "$(openssl rand -hex 24)"; }
 
 # write NAME OWNER_UID VALUE: create secrets/NAME unless it exists.
 write() {
-    local name=$1 owner=$2 value=$3 path=secrets/$1
+    local owner=$2 value=$3 path=secrets/$1
     if [[ -e $path ]]; then
         echo "kept    $path"
         return
