@@ -31,6 +31,9 @@ read_secret() {
 SMF_DB_OWNER_PASSWORD=$(read_secret "${SMF_DB_OWNER_PASSWORD_FILE:?path of the owner role password file}")
 SMF_DB_APP_PASSWORD=$(read_secret "${SMF_DB_APP_PASSWORD_FILE:?path of the app role password file}")
 export SMF_DB_OWNER_PASSWORD SMF_DB_APP_PASSWORD
+# Local connections need a password too (scram-sha-256 in pg_hba.conf): the superuser's, which
+# the image's entrypoint has read from POSTGRES_PASSWORD_FILE into POSTGRES_PASSWORD.
+export PGPASSWORD="${PGPASSWORD:-${POSTGRES_PASSWORD:-}}"
 
 psql --no-psqlrc --quiet -v ON_ERROR_STOP=1 \
     --username "${POSTGRES_USER:?}" --dbname "${POSTGRES_DB:?}" \
