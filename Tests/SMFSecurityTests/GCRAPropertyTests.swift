@@ -7,7 +7,8 @@ import Testing
 ///
 /// Each property takes the decision function as a parameter so that it can
 /// be run against a deliberately broken GCRA; every property here was seen to
-/// fail that way (2026-11-29, see the rate-limit commit message).
+/// fail that way (2026-11-29; the broken variants are listed in the message
+/// of commit aa7f53d, which added this file).
 @Suite struct GCRAPropertyTests {
     typealias Decide = @Sendable (_ stored: Int64?, _ now: Int64, _ policy: RateLimitPolicy) -> RateLimitDecision
 
