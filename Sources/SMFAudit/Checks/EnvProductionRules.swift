@@ -29,6 +29,20 @@ enum EnvProductionRules {
         }
     }
 
+    /// For problems reading a variable (unreadable file, malformed value): the
+    /// keys that variable serves.
+    static func keys(forVariable variable: String) -> [String] {
+        switch variable {
+        case "SMF_SECRET_KEY", "SMF_ENCRYPTION_KEY": ["secrets.strong-secret-key"]
+        case "DATABASE_URL": ["secrets.default-db-credentials", "db.strong-password"]
+        case "SMF_CORS_ORIGINS": ["secrets.cors-origins", "mistake.permissive-cors"]
+        case "SMF_PUBLIC_URL": ["mistake.unencrypted-communication"]
+        case "SMF_ADMIN_NETWORKS", "SMF_TRUSTED_PROXIES": ["network.admin-private"]
+        case "SMF_RATE_LIMITS", "SMF_RATE_LIMIT_STORE": ["app.rate-limiting", "mistake.no-rate-limiting"]
+        default: ["secrets.env-review"]
+        }
+    }
+
     static func findings(_ file: EnvFile) -> [Finding] {
         var findings: [Finding] = []
         let environment = file.environment
@@ -60,7 +74,8 @@ enum EnvProductionRules {
         for finding in result.findings {
             if unreadable.contains(finding.variable), finding.rule.hasSuffix(".missing") { continue }
             let evidence = EnvRules.evidence(file, finding.variable, finding.message)
-            for key in keys(forRule: finding.rule) {
+            let keys = finding.rule.hasPrefix("config.") ? keys(forVariable: finding.variable) : keys(forRule: finding.rule)
+            for key in keys {
                 if finding.rule == "config.unreadable-file" {
                     findings.append(.warn(key, .low, evidence, fix: "Run the audit where \(finding.variable)_FILE can be read, or check that secret file by hand."))
                 } else if finding.severity == .error {

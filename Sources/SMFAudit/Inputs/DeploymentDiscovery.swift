@@ -23,7 +23,7 @@ public enum DeploymentDiscovery {
         var files = Files()
         let root = URL(fileURLWithPath: directory)
         for relative in walk(root, manager: manager) {
-            let path = root.appendingPathComponent(relative).path
+            let path = (directory as NSString).appendingPathComponent(relative)
             let name = (relative as NSString).lastPathComponent
             let components = relative.split(separator: "/")
             if isDockerfile(name) {

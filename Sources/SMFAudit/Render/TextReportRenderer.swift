@@ -14,8 +14,13 @@ public struct TextReportRenderer: Sendable {
             lines.append(paint(ChecklistSections.title(group.section), "1"))
             for result in group.results {
                 lines.append("  " + badge(result.status) + "  " + result.key + "  " + paint(result.title, "2"))
-                for evidence in result.evidence {
+                // A pass needs little proof on screen; the JSON report keeps all of it.
+                let shown = result.status == .pass ? Array(result.evidence.prefix(3)) : result.evidence
+                for evidence in shown {
                     lines.append("          " + (evidence.location.map { $0 + "  " } ?? "") + evidence.detail)
+                }
+                if shown.count < result.evidence.count {
+                    lines.append("          " + paint("(\(result.evidence.count - shown.count) more)", "2"))
                 }
                 if result.status != .pass {
                     lines.append("          " + paint("→ " + result.remediation, "2"))
