@@ -26,7 +26,9 @@ struct EnvChecks: AuditCheck {
         }
         if !context.envFiles.isEmpty, context.envFiles.allSatisfy(\.isExample) {
             for key in EnvProductionRules.decidedKeys {
-                findings.append(.notApplicable(key, "only example env files were given (\(context.envFiles.map(\.path).joined(separator: ", "))); pass the real one with --env FILE"))
+                findings.append(Finding(key: key, status: .notApplicable, severity: .info,
+                                        evidence: Evidence(detail: "only example env files were given (\(context.envFiles.map(\.path).joined(separator: ", ")))"),
+                                        remediation: "Pass the real env file (e.g. deploy/.env) with --env FILE."))
             }
         }
         return findings

@@ -19,6 +19,11 @@ struct RepoChecks: AuditCheck {
         return findings
     }
 
+    /// Under a tests/fixtures directory (see `SourceSecretScanner.skippedDirectories`).
+    static func isTestFixture(_ path: String) -> Bool {
+        !SourceSecretScanner.shouldScan(path)
+    }
+
     static func isEnvName(_ path: String) -> Bool {
         DeploymentDiscovery.isEnvFile((path as NSString).lastPathComponent)
     }
@@ -29,8 +34,8 @@ struct RepoChecks: AuditCheck {
         for path in files where Self.isEnvName(path) {
             let full = (directory as NSString).appendingPathComponent(path)
             guard let file = try? EnvFile.load(full) else { continue }
-            if file.isExample {
-                // Committed by design: it must hold placeholders only.
+            if file.isExample || Self.isTestFixture(path) {
+                // Committed by design (a template, or a test fixture): it must hold no real-looking secret.
                 findings += EnvExampleRules.findings(file).filter { keys.contains($0.key) }.map { relabel($0, path) }
             } else {
                 findings.append(.fail(key, .critical, Evidence(file: path, detail: "env file tracked by git"),
@@ -43,7 +48,8 @@ struct RepoChecks: AuditCheck {
         }
         if let history = git.pathsEverAdded() {
             var reported: Set<String> = []
-            for entry in history where Self.isEnvName(entry.path) && !(EnvFile(path: entry.path, contents: "", mode: nil).isExample) && reported.insert(entry.path).inserted {
+            for entry in history where Self.isEnvName(entry.path) && !Self.isTestFixture(entry.path)
+                && !(EnvFile(path: entry.path, contents: "", mode: nil).isExample) && reported.insert(entry.path).inserted {
                 findings.append(.fail(key, .high, Evidence(file: entry.path, detail: "env file present in git history (added in commit \(entry.commit))"),
                                       fix: "Rotate every secret it held; remove it from history (git filter-repo) if the repository is shared."))
             }

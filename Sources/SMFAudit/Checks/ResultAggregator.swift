@@ -25,9 +25,9 @@ enum ResultAggregator {
         case .pass:
             return "Nothing to do."
         case .notApplicable:
-            return missingInputs.isEmpty
-                ? "See the evidence: the inputs given do not decide this key."
-                : "Run again with \(missingInputs.map(\.flag).joined(separator: " or "))."
+            var steps = fixes
+            if !missingInputs.isEmpty { steps.append("Run again with \(missingInputs.map(\.flag).joined(separator: " or ")).") }
+            return steps.isEmpty ? "See the evidence: the inputs given do not decide this key." : steps.joined(separator: " ")
         default:
             return fixes.isEmpty ? "See the evidence." : fixes.joined(separator: " ")
         }
