@@ -29,6 +29,21 @@ import Testing
         }
     }
 
+    @Test func discovery_follows_the_deploy_layout_and_skips_secrets() throws {
+        let files = try AuditTestSupport.withTemporaryDirectory { directory in
+            for path in ["Dockerfile", "worker.Dockerfile", "docker-compose.prod.yml", "compose.yaml", ".env", ".env.example", "prod.env",
+                         "nginx/nginx.conf", "nginx/snippets/headers.conf", "nginx/templates/site.conf.template", "nginx/README.md",
+                         "secrets/.env", "tls/privkey.conf", "notes.txt"] {
+                try AuditTestSupport.write("x\n", to: directory + "/" + path)
+            }
+            return try DeploymentDiscovery.discover(in: directory)
+        }
+        #expect(files.dockerfiles.map { ($0 as NSString).lastPathComponent } == ["Dockerfile", "worker.Dockerfile"])
+        #expect(files.composeFiles.map { ($0 as NSString).lastPathComponent }.sorted() == ["compose.yaml", "docker-compose.prod.yml"])
+        #expect(files.envFiles.map { ($0 as NSString).lastPathComponent }.sorted() == [".env", ".env.example", "prod.env"])
+        #expect(files.nginxFiles.map { ($0 as NSString).lastPathComponent }.sorted() == ["headers.conf", "nginx.conf", "site.conf.template"])
+    }
+
     @Test func discovery_of_a_missing_directory_is_an_input_error() {
         #expect(throws: AuditInputError.self) { try DeploymentDiscovery.discover(in: "/nonexistent/deploy") }
     }
