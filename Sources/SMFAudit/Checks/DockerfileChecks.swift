@@ -1,3 +1,5 @@
+import Foundation
+
 /// Dockerfiles (`--dockerfile`): the image that ships is the last stage, so
 /// user, health check and base rules look at it; pinning looks at every FROM.
 struct DockerfileChecks: AuditCheck {
@@ -92,7 +94,12 @@ struct DockerfileChecks: AuditCheck {
         if findings.isEmpty {
             findings.append(.pass("mistake.hardcoded-secrets", Evidence(file: file.path, detail: "no secret in ENV/ARG")))
         }
-        let envCopies = file.instructions.filter { ($0.keyword == "COPY" || $0.keyword == "ADD") && $0.arguments.split(separator: " ").dropLast().contains { DeploymentDiscovery.isEnvFile(($0 as Substring).split(separator: "/").last.map(String.init) ?? "") } }
+        let envCopies = file.instructions.filter { instruction in
+            guard instruction.keyword == "COPY" || instruction.keyword == "ADD" else { return false }
+            // Every word but the last (the destination) is a source; flags start with --.
+            let sources = instruction.arguments.split(separator: " ").dropLast().filter { !$0.hasPrefix("--") }
+            return sources.contains { DeploymentDiscovery.isEnvFile((String($0) as NSString).lastPathComponent) }
+        }
         if envCopies.isEmpty {
             findings.append(.pass("secrets.env-files-not-committed", Evidence(file: file.path, detail: "no .env file copied into the image")))
         }
