@@ -71,4 +71,17 @@ import Testing
         #expect(resolver.forwardedProto(peer: IPAddress("10.0.0.2"), header: "https") == "https")
         #expect(resolver.forwardedProto(peer: IPAddress("203.0.113.9"), header: "https") == nil)
     }
+
+    @Test func addresses_from_socket_bytes_match_parsed_text() throws {
+        for text in ["0.0.0.0", "1.2.3.4", "10.0.100.9", "127.0.0.1", "192.168.10.255", "255.255.255.255"] {
+            let parsed = try #require(IPAddress(text))
+            #expect(parsed.description == text, "IPv4 text by hand")
+            #expect(IPAddress(bytes: parsed.bytes) == parsed)
+        }
+        let mapped: [UInt8] = Array(repeating: 0, count: 10) + [0xff, 0xff, 203, 0, 113, 7]
+        #expect(IPAddress(bytes: mapped) == IPAddress("203.0.113.7"), "IPv4-mapped IPv6 becomes IPv4")
+        let v6 = try #require(IPAddress("2001:db8::1"))
+        #expect(IPAddress(bytes: v6.bytes)?.description == "2001:db8::1")
+        #expect(IPAddress(bytes: [1, 2, 3]) == nil)
+    }
 }

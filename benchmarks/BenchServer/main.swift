@@ -1,17 +1,18 @@
 // The benchmark server: the real application, with the full request
-// pipeline or with routes only, so `scripts/bench` can measure what the
-// pipeline costs. Not part of the `smflow` binary on purpose: `bare` must
-// never be a production option.
+// pipeline, with routes only, or with routes and the security headers only,
+// so `scripts/bench` can measure what the pipeline costs and how much of it
+// the required headers alone cost. Not part of the `smflow` binary on
+// purpose: `bare` and `headers` must never be production options.
 //
-//   smflow-bench-server full|bare PORT
+//   smflow-bench-server full|headers|bare PORT
 import Foundation
 import SMFSecurity
 import SMFServer
 
 let arguments = CommandLine.arguments
-guard arguments.count == 3, let pipeline = ["full": Pipeline.full, "bare": .bare][arguments[1]],
+guard arguments.count == 3, let pipeline = ["full": Pipeline.full, "headers": .headersOnly, "bare": .bare][arguments[1]],
       let port = Int(arguments[2]) else {
-    FileHandle.standardError.write(Data("usage: smflow-bench-server full|bare PORT\n".utf8))
+    FileHandle.standardError.write(Data("usage: smflow-bench-server full|headers|bare PORT\n".utf8))
     exit(64)
 }
 let loaded = ConfigLoader.load(environment: ProcessInfo.processInfo.environment)

@@ -18,6 +18,23 @@ public struct IPAddress: Hashable, Sendable, CustomStringConvertible {
 
     public var isIPv4: Bool { bytes.count == 4 }
 
+    /// From raw network-order bytes (4 or 16), as a socket address holds
+    /// them: no text round trip. IPv4-mapped IPv6 becomes IPv4.
+    public init?(bytes raw: [UInt8]) {
+        switch raw.count {
+        case 4:
+            bytes = raw
+        case 16:
+            if raw[0..<10].allSatisfy({ $0 == 0 }), raw[10] == 0xff, raw[11] == 0xff {
+                bytes = Array(raw[12..<16])
+            } else {
+                bytes = raw
+            }
+        default:
+            return nil
+        }
+    }
+
     public init?(_ text: some StringProtocol) {
         var string = String(text).trimmingASCIIWhitespace()
         // Accept "[::1]" as written in URLs and forwarded headers.
@@ -48,7 +65,16 @@ public struct IPAddress: Hashable, Sendable, CustomStringConvertible {
 
     public var description: String {
         if isIPv4 {
-            return bytes.map(String.init).joined(separator: ".")
+            // By hand: this runs for every request's log line.
+            var text = ""
+            text.reserveCapacity(15)
+            for (index, byte) in bytes.enumerated() {
+                if index > 0 { text.append(".") }
+                if byte >= 100 { text.unicodeScalars.append(Unicode.Scalar(48 + byte / 100)) }
+                if byte >= 10 { text.unicodeScalars.append(Unicode.Scalar(48 + (byte / 10) % 10)) }
+                text.unicodeScalars.append(Unicode.Scalar(48 + byte % 10))
+            }
+            return text
         }
         var storage = in6_addr()
         withUnsafeMutableBytes(of: &storage) { raw in

@@ -1,3 +1,4 @@
+import NIOCore
 import SMFSecurity
 import Vapor
 
@@ -38,10 +39,15 @@ extension Request {
     }
 
     private struct ClientIPKey: StorageKey {
-        typealias Value = IPAddress?
+        typealias Value = ClientAddress
     }
 
-    /// The request id set by `RequestIDMiddleware` (Vapor's own id before it runs).
+    private struct ClientAddress: Sendable {
+        let ip: IPAddress?
+        let text: String
+    }
+
+    /// The request id set by the request pipeline (`RequestID`; Vapor's own id before it runs).
     public var requestID: String {
         get { storage[RequestIDKey.self] ?? id }
         set { storage[RequestIDKey.self] = newValue }
@@ -49,12 +55,31 @@ extension Request {
 
     /// The client's address: the TCP peer, or the forwarded client when the
     /// peer is a trusted proxy. Computed once per request.
-    public var clientIP: IPAddress? {
+    public var clientIP: IPAddress? { clientAddressOnce.ip }
+
+    /// `clientIP` as text for logs, events and keys; `unknown` when there is
+    /// no peer address (in-process tests).
+    public var clientAddress: String { clientAddressOnce.text }
+
+    private var clientAddressOnce: ClientAddress {
         if let cached = storage[ClientIPKey.self] { return cached }
-        let peer = remoteAddress?.ipAddress.flatMap { IPAddress($0) }
         let resolved = application.smf.clientIPResolver.clientIP(
-            peer: peer, forwardedFor: headers[.xForwardedFor])
-        storage[ClientIPKey.self] = .some(resolved)
-        return resolved
+            peer: remoteAddress.flatMap(Self.peerIP), forwardedFor: headers[.xForwardedFor])
+        let address = ClientAddress(ip: resolved, text: resolved?.description ?? "unknown")
+        storage[ClientIPKey.self] = address
+        return address
+    }
+
+    /// The peer's address straight from the socket address bytes (no
+    /// inet_ntop/inet_pton round trip through text).
+    private static func peerIP(_ address: SocketAddress) -> IPAddress? {
+        switch address {
+        case .v4(let v4):
+            return withUnsafeBytes(of: v4.address.sin_addr) { IPAddress(bytes: Array($0)) }
+        case .v6(let v6):
+            return withUnsafeBytes(of: v6.address.sin6_addr) { IPAddress(bytes: Array($0)) }
+        case .unixDomainSocket:
+            return nil
+        }
     }
 }

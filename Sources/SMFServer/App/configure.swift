@@ -11,6 +11,9 @@ public enum Pipeline: Sendable {
     /// Routes only, for the benchmark that measures what the pipeline costs.
     /// Not reachable from the `smflow` command line.
     case bare
+    /// Routes plus the fixed security-header set in one layer: the floor
+    /// that any pipeline sending the required headers pays (benchmark only).
+    case headersOnly
 }
 
 /// Builds the application from a validated configuration. Shared by `serve`,
@@ -36,23 +39,21 @@ func configure(_ app: Application, config: AppConfig, pipeline: Pipeline = .full
     configureHTTPServer(app, config: config)
 
     // Vapor installs its own route logger and error middleware by default;
-    // both are replaced (see ProblemErrorMiddleware for why).
+    // both are replaced (see ProblemMapping for why).
     app.middleware = Middlewares()
     if pipeline == .full {
-        // Outermost first — DESIGN.md "Request pipeline". Error mapping sits
-        // inside CORS and the header middleware so that error responses get
-        // their headers too; it never throws.
-        app.middleware.use(RequestIDMiddleware())
-        app.middleware.use(AccessLogMiddleware(metrics: metrics, usage: app.smf.usage))
-        app.middleware.use(SecurityHeadersMiddleware(sendHSTS: config.isProduction))
-        app.middleware.use(CrossOriginMiddleware(allowedOrigins: Set(config.corsOrigins)))
-        // Outside the error middleware so error responses carry the
-        // RateLimit headers; it answers its own 429s.
-        app.middleware.use(RateLimitMiddleware(
-            store: makeRateLimitStore(app, kind: config.rateLimitStore), policies: config.rateLimits, clock: clock,
-            violations: RateLimitViolations(events: app.smf.events)))
-        app.middleware.use(ProblemErrorMiddleware(isProduction: config.isProduction, metrics: metrics))
-        app.middleware.use(BodyLimitMiddleware(maxBytes: config.maxBodyBytes))
+        // DESIGN.md "Request pipeline", in one layer: see RequestPipelineMiddleware.
+        app.middleware.use(RequestPipelineMiddleware(
+            accessLog: AccessLog(metrics: metrics, usage: app.smf.usage),
+            securityHeaders: SecurityHeaders(sendHSTS: config.isProduction),
+            crossOrigin: CrossOriginPolicy(allowedOrigins: Set(config.corsOrigins)),
+            rateLimiter: RateLimiter(
+                store: makeRateLimitStore(app, kind: config.rateLimitStore), policies: config.rateLimits, clock: clock,
+                violations: RateLimitViolations(events: app.smf.events)),
+            problems: ProblemMapping(isProduction: config.isProduction, metrics: metrics),
+            bodyLimit: BodyLimit(maxBytes: config.maxBodyBytes)))
+    } else if pipeline == .headersOnly {
+        app.middleware.use(SecurityHeadersMiddleware(headers: SecurityHeaders(sendHSTS: config.isProduction)))
     }
     app.routes.defaultMaxBodySize = ByteCount(value: config.maxBodyBytes)
     ContentConfiguration.global.use(decoder: DepthLimitedJSONDecoder(maximumDepth: config.maxJSONDepth), for: .json)
@@ -102,7 +103,7 @@ private func configureHTTPServer(_ app: Application, config: AppConfig) {
     server.port = config.port
     // No "Server: ..." header: the software and its version stay private.
     server.serverName = nil
-    // Our AccessLogMiddleware records the metrics, labelled by route pattern.
+    // Our AccessLog records the metrics, labelled by route pattern.
     server.reportMetrics = false
     // Gzip request bodies would bypass the body limit (a small compressed
     // body can inflate without bound); clients send plain JSON.

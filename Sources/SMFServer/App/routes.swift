@@ -16,7 +16,7 @@ func routes(_ app: Application) {
         let body: HTTPBodyStreamStrategy = spec.maxBody.map { .collect(maxSize: ByteCount(value: $0)) } ?? .collect
         let route = builder.on(spec.method, spec.pathComponents, body: body, use: spec.handler)
         if let kind = spec.rateLimit {
-            route.userInfo[RateLimitMiddleware.classKey] = kind
+            route.userInfo[RateLimiter.classKey] = kind
         }
     }
 }

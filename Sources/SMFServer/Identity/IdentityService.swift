@@ -54,7 +54,7 @@ enum IdentityService {
             userID: userID, tokenHash: OpaqueToken.hash(token), csrfHash: OpaqueToken.hash(csrf), now: now,
             expiresAt: now.addingTimeInterval(context.config.sessionAbsoluteTimeout),
             userAgent: SecurityEventRecorder.clean(request.headers.first(name: .userAgent) ?? "", limit: 256),
-            ip: request.clientIP?.description ?? "unknown")
+            ip: request.clientAddress)
         try await session.save(on: request.db)
         return NewSession(token: token, csrfToken: csrf, session: session)
     }

@@ -51,7 +51,7 @@ struct SecurityEventRecorder: Sendable {
         event.userID = userID
         event.apiKeyID = apiKeyID
         event.workspaceID = workspaceID
-        event.ip = request.clientIP?.description ?? "unknown"
+        event.ip = request.clientAddress
         event.userAgent = Self.clean(request.headers.first(name: .userAgent) ?? "", limit: 256)
         event.requestID = request.requestID
         let cleaned = details.reduce(into: [String: String]()) { $0[Self.clean($1.key, limit: 64)] = Self.clean($1.value, limit: 256) }

@@ -44,8 +44,42 @@ public struct JSONLogHandler: LogHandler {
             Self.appendValue(merged[key]!, to: &line)
         }
         line += "}\n"
+        emit(line, urgent: event.level >= .warning)
+    }
+
+    /// A line with string fields, without building a metadata dictionary
+    /// (the access log's path: once per request). Same output as `log`:
+    /// the handler's metadata and the fields, keys sorted, fields winning.
+    func log(level: Logger.Level, message: String, fields: [(String, String)]) {
+        guard level >= logLevel else { return }
+        var provided = metadataProvider?.get() ?? [:]
+        provided.merge(metadata) { provided, _ in provided }
+        for (key, _) in fields { provided[key] = nil }
+        var keys = fields.map { ($0.0, Optional($0.1)) }
+        for key in provided.keys where !["time", "level", "logger", "message"].contains(key) { keys.append((key, nil)) }
+        keys.sort { $0.0 < $1.0 }
+        var line = "{\"time\":\"\(Self.timestamp())\",\"level\":\"\(level.rawValue)\",\"logger\":"
+        line.reserveCapacity(320)
+        Self.appendString(label, to: &line)
+        line += ",\"message\":"
+        Self.appendString(message, to: &line)
+        for (key, value) in keys {
+            line += ","
+            Self.appendString(key, to: &line)
+            line += ":"
+            if let value {
+                Self.appendString(value, to: &line)
+            } else if let metadataValue = provided[key] {
+                Self.appendValue(metadataValue, to: &line)
+            }
+        }
+        line += "}\n"
+        emit(line, urgent: level >= .warning)
+    }
+
+    private func emit(_ line: String, urgent: Bool) {
         if writesToStandardError {
-            BufferedLogWriter.standardError.write(line, urgent: event.level >= .warning)
+            BufferedLogWriter.standardError.write(line, urgent: urgent)
         } else {
             write(line)
         }
@@ -96,6 +130,13 @@ public struct JSONLogHandler: LogHandler {
     /// RFC 8259 string escaping: quote, backslash and every control character.
     static func appendString(_ string: String, to line: inout String) {
         line += "\""
+        // Fast path: printable ASCII without quote or backslash (routes,
+        // numbers, ids, addresses — most values) needs no escaping.
+        if string.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7f && $0 != 0x22 && $0 != 0x5c }) {
+            line += string
+            line += "\""
+            return
+        }
         for scalar in string.unicodeScalars {
             switch scalar {
             case "\"": line += "\\\""

@@ -58,7 +58,7 @@ struct UsageAnomalyReporter: Sendable {
     }
 
     static func ipSubject(_ request: Request) -> String {
-        "ip:" + (request.clientIP?.description ?? "unknown")
+        "ip:" + (request.clientAddress)
     }
 
     static func identitySubject(_ request: Request) -> String? {

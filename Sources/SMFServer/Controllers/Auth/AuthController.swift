@@ -18,7 +18,7 @@ enum AuthController {
     @Sendable static func register(_ request: Request) async throws -> Response {
         let context = request.application.smf
         let now = context.clock.now()
-        let ip = request.clientIP?.description ?? "unknown"
+        let ip = request.clientAddress
         let ipKey = LoginThrottleStore.registrationKey(ip)
         if let wait = try await LoginThrottleStore.retryAfter(ipKey, policy: .registration, now: now, on: request.db) {
             throw SMFError.tooManyAttempts(retryAfter: wait)
@@ -68,7 +68,7 @@ enum AuthController {
         let now = context.clock.now()
         let email = EmailAddress(body.email)
         let accountKey = LoginThrottleStore.accountKey(email?.canonical ?? body.email.lowercased())
-        let ipKey = LoginThrottleStore.ipKey(request.clientIP?.description ?? "unknown")
+        let ipKey = LoginThrottleStore.ipKey(request.clientAddress)
 
         // Throttled keys are refused before any password check — even the right password.
         let accountWait = try await LoginThrottleStore.retryAfter(accountKey, policy: .account, now: now, on: request.db)
@@ -155,7 +155,7 @@ enum AuthController {
         let body = try request.decodeStrict(AuthBodies.ChangePassword.self)
         guard let user = try await User.find(userID, on: request.db) else { throw SMFError.unauthenticated }
         let accountKey = LoginThrottleStore.accountKey(user.emailCanonical)
-        let ipKey = LoginThrottleStore.ipKey(request.clientIP?.description ?? "unknown")
+        let ipKey = LoginThrottleStore.ipKey(request.clientAddress)
         let accountWait = try await LoginThrottleStore.retryAfter(accountKey, policy: .account, now: now, on: request.db)
         let ipWait = try await LoginThrottleStore.retryAfter(ipKey, policy: .clientIP, now: now, on: request.db)
         if let wait = [accountWait, ipWait].compactMap({ $0 }).max() {

@@ -1,8 +1,8 @@
 import FluentKit
 import Vapor
 
-/// Turns every error thrown inside it into an RFC 9457 problem response
-/// (checklist keys `app.error-messages`, `app.input-validation`).
+/// Turns every error into an RFC 9457 problem response (checklist keys
+/// `app.error-messages`, `app.input-validation`).
 ///
 /// Replaces Vapor's `ErrorMiddleware`, which decides what to hide by the
 /// *build* (release or debug), not by `SMF_ENV`, and passes `Abort` and
@@ -12,16 +12,14 @@ import Vapor
 /// - a `DecodingError` becomes 400 naming only the JSON pointer of the field;
 /// - anything else is a 500 with a generic text in production. The full
 ///   error goes to the log, tied to the request id.
-/// It never throws, so everything outside it (CORS, headers, access log)
-/// always sees a response.
-struct ProblemErrorMiddleware: Middleware {
+/// The request pipeline applies it to everything the routes throw, so the
+/// headers, CORS and the access log always see a response.
+struct ProblemMapping: Sendable {
     let isProduction: Bool
     let metrics: HTTPMetrics
 
-    func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
-        next.respond(to: request).flatMapErrorThrowing { error in
-            ProblemDetails.response(for: problem(for: error, request: request), to: request)
-        }
+    func response(for error: any Error, to request: Request) -> Response {
+        ProblemDetails.response(for: problem(for: error, request: request), to: request)
     }
 
     func problem(for error: any Error, request: Request) -> SMFError {

@@ -11,13 +11,13 @@ import Vapor
 /// (trusted-proxy aware). Every limited response carries the IETF draft
 /// headers (`RateLimit-Policy`, `RateLimit`) and the older
 /// `RateLimit-Limit/-Remaining/-Reset`; a refusal is a 429 problem with
-/// `Retry-After`. It sits outside the error middleware so that error
-/// responses get the headers too.
+/// `Retry-After`. The request pipeline runs it around error mapping, so
+/// error responses get the headers too.
 ///
 /// If the store fails (database down), requests pass: the limiter must not
 /// turn a database hiccup into an outage. The failure is logged and counted
 /// in `db_errors_total`.
-struct RateLimitMiddleware: Middleware {
+struct RateLimiter: Sendable {
     static let classKey = "smf.rate-limit-class"
 
     let store: any RateLimitStore
@@ -25,9 +25,11 @@ struct RateLimitMiddleware: Middleware {
     let clock: AppClock
     let violations: RateLimitViolations
 
-    func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
+    /// Decides, then runs `next` (the rest of the pipeline) only if the
+    /// request is admitted.
+    func limit(_ request: Request, then next: @escaping @Sendable () -> EventLoopFuture<Response>) -> EventLoopFuture<Response> {
         guard let kind = request.route?.userInfo[Self.classKey] as? RateLimitClass, let policy = policies[kind] else {
-            return next.respond(to: request)
+            return next()
         }
         let key = Self.identity(of: request)
         let now = clock.milliseconds()
@@ -44,7 +46,7 @@ struct RateLimitMiddleware: Middleware {
             guard let decision else {
                 request.application.smf.metrics.databaseError()
                 request.logger.error("rate limiter unavailable; request let through", metadata: ["policy": .string(policy.name)])
-                return next.respond(to: request)
+                return next()
             }
             return apply(decision, policy: policy, key: key, now: now, request: request, next: next)
         }
@@ -52,7 +54,7 @@ struct RateLimitMiddleware: Middleware {
 
     private func apply(
         _ decision: RateLimitDecision, policy: RateLimitPolicy, key: String, now: Int64,
-        request: Request, next: any Responder
+        request: Request, next: @escaping @Sendable () -> EventLoopFuture<Response>
     ) -> EventLoopFuture<Response> {
         let headers = Self.headers(policy: policy, decision: decision)
         guard decision.allowed else {
@@ -67,7 +69,7 @@ struct RateLimitMiddleware: Middleware {
             for (name, value) in headers { response.headers.replaceOrAdd(name: name, value: value) }
             return request.eventLoop.makeSucceededFuture(response)
         }
-        return next.respond(to: request).map { response in
+        return next().map { response in
             for (name, value) in headers { response.headers.replaceOrAdd(name: name, value: value) }
             return response
         }
@@ -80,7 +82,7 @@ struct RateLimitMiddleware: Middleware {
         if let cookie = request.cookies[SessionCookies.session]?.string, !cookie.isEmpty {
             return "cred:" + OpaqueToken.hash(cookie).prefix(32)
         }
-        return "ip:" + (request.clientIP?.description ?? "unknown")
+        return "ip:" + (request.clientAddress)
     }
 
     static func headers(policy: RateLimitPolicy, decision: RateLimitDecision) -> [(String, String)] {

@@ -9,7 +9,7 @@ import Vapor
 /// `.any([...])` omits `Vary: Origin` (DESIGN pitfall 2). Here an origin is
 /// reflected only after an exact scheme+host+port match; any other origin
 /// gets no CORS headers at all.
-struct CrossOriginMiddleware: Middleware {
+struct CrossOriginPolicy: Sendable {
     let allowedOrigins: Set<CORSOrigin>
 
     static let allowedMethods = "GET, HEAD, POST, PUT, PATCH, DELETE"
@@ -17,29 +17,18 @@ struct CrossOriginMiddleware: Middleware {
     static let exposedHeaders = "ETag, Location, Retry-After, RateLimit, RateLimit-Policy, X-Request-ID"
     static let preflightMaxAge = "600"
 
-    func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
-        let originHeader = request.headers.first(name: .origin)
-        let isAllowed = originHeader.flatMap(CORSOrigin.init).map(allowedOrigins.contains) ?? false
-
-        if request.method == .OPTIONS, originHeader != nil,
-           request.headers.first(name: .accessControlRequestMethod) != nil {
-            return request.eventLoop.makeSucceededFuture(preflight(request, origin: isAllowed ? originHeader : nil))
-        }
-
-        return next.respond(to: request).map { response in
-            // Caches must key on Origin whether or not this one was allowed.
-            response.headers.add(name: .vary, value: "Origin")
-            if isAllowed, let originHeader {
-                response.headers.replaceOrAdd(name: .accessControlAllowOrigin, value: originHeader)
-                response.headers.replaceOrAdd(name: .accessControlAllowCredentials, value: "true")
-                response.headers.replaceOrAdd(name: .accessControlExpose, value: Self.exposedHeaders)
-            }
-            return response
-        }
+    /// The request's `Origin` when it is one of the allowed ones.
+    func allowedOrigin(of request: Request) -> String? {
+        guard !allowedOrigins.isEmpty, let origin = request.headers.first(name: .origin),
+              let parsed = CORSOrigin(origin), allowedOrigins.contains(parsed) else { return nil }
+        return origin
     }
 
-    private func preflight(_ request: Request, origin: String?) -> Response {
-        guard let origin else {
+    /// The whole answer to a preflight request, or nil for any other request.
+    func preflight(_ request: Request, allowedOrigin: String?) -> Response? {
+        guard request.method == .OPTIONS, request.headers.contains(name: .origin),
+              request.headers.contains(name: .accessControlRequestMethod) else { return nil }
+        guard let origin = allowedOrigin else {
             let response = ProblemDetails.response(for: .originNotAllowed, to: request)
             response.headers.add(name: .vary, value: "Origin")
             return response
@@ -52,5 +41,16 @@ struct CrossOriginMiddleware: Middleware {
         response.headers.replaceOrAdd(name: .accessControlMaxAge, value: Self.preflightMaxAge)
         response.headers.add(name: .vary, value: "Origin, Access-Control-Request-Method, Access-Control-Request-Headers")
         return response
+    }
+
+    /// The CORS headers of an ordinary (non-preflight) response.
+    func apply(to headers: inout HTTPHeaders, allowedOrigin: String?) {
+        // Caches must key on Origin whether or not this one was allowed.
+        headers.add(name: .vary, value: "Origin")
+        if let allowedOrigin {
+            headers.replaceOrAdd(name: .accessControlAllowOrigin, value: allowedOrigin)
+            headers.replaceOrAdd(name: .accessControlAllowCredentials, value: "true")
+            headers.replaceOrAdd(name: .accessControlExpose, value: Self.exposedHeaders)
+        }
     }
 }

@@ -1,28 +1,20 @@
 import Vapor
 
-/// Gives every request an id, echoed in `X-Request-ID` and attached to every
+/// Every request gets an id, echoed in `X-Request-ID` and attached to every
 /// log line of the request.
 ///
 /// A client-supplied id is kept only if it matches `[A-Za-z0-9._-]{1,64}`:
 /// anything else could smuggle CR/LF or markup into logs and headers.
-///
-/// The global middlewares are future-based (`Middleware`, not
-/// `AsyncMiddleware`): each `AsyncMiddleware` starts a task and hops
-/// threads, which cost more than half the throughput in the foundation
-/// benchmark (benchmarks/RESULTS.md).
-struct RequestIDMiddleware: Middleware {
+enum RequestID {
     static let headerName = "X-Request-ID"
 
-    func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
-        let id = request.headers.first(name: Self.headerName).flatMap { Self.isAcceptable($0) ? $0 : nil }
-            ?? Self.generate()
+    /// Accepts the client's id or makes one, and stores it on the request and its logger.
+    static func assign(to request: Request) -> String {
+        let id = request.headers.first(name: headerName).flatMap { isAcceptable($0) ? $0 : nil } ?? generate()
         request.requestID = id
         request.logger[metadataKey: "request_id"] = .string(id)
         request.logger[metadataKey: "request-id"] = nil
-        return next.respond(to: request).map { response in
-            response.headers.replaceOrAdd(name: Self.headerName, value: id)
-            return response
-        }
+        return id
     }
 
     static func isAcceptable(_ value: String) -> Bool {
