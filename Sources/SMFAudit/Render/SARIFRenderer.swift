@@ -36,7 +36,7 @@ public enum SARIFRenderer {
             ("runs", .array([.object([
                 ("tool", .object([("driver", .object([
                     ("name", .string("smflow audit")),
-                    ("informationUri", .string("https://github.com/socialmediaflow/smflow/blob/main/docs/AUDIT.md")),
+                    ("fullName", .string("smflow audit: the production security checklist (docs/AUDIT.md)")),
                     ("rules", .array(rules)),
                 ]))])),
                 ("results", .array(results)),
