@@ -1,5 +1,5 @@
 /// The headers every response through nginx must carry, with their values.
-/// The same set as the app's (Sources/SMFServer/Middleware/SecurityHeadersMiddleware.swift);
+/// The same set as the app's (Sources/SMFServer/Middleware/SecurityHeaders.swift);
 /// `NginxHeaderTests` also compares nginx's answers with the app's own, so a
 /// header added to the app but not to nginx is caught there.
 enum SecurityHeaderSet {
