@@ -167,13 +167,20 @@ enum DatabaseBench {
     }
 
     /// The store `configure` installed. It is internal to SMFServer, so it is
-    /// read out of the rate-limit middleware by reflection rather than built
-    /// here: the benchmark then measures exactly what `serve` runs.
+    /// found by reflection in the middleware's stored properties (at any
+    /// depth: the pipeline keeps it inside its rate limiter) rather than
+    /// built here: the benchmark then measures exactly what `serve` runs.
     static func rateLimitStore(of app: Application) -> (any RateLimitStore)? {
-        for middleware in app.middleware.resolve() {
-            for child in Mirror(reflecting: middleware).children where child.label == "store" {
-                if let store = child.value as? any RateLimitStore { return store }
+        func search(_ value: Any, depth: Int) -> (any RateLimitStore)? {
+            if let store = value as? any RateLimitStore { return store }
+            guard depth > 0 else { return nil }
+            for child in Mirror(reflecting: value).children {
+                if let store = search(child.value, depth: depth - 1) { return store }
             }
+            return nil
+        }
+        for middleware in app.middleware.resolve() {
+            if let store = search(middleware, depth: 4) { return store }
         }
         return nil
     }
