@@ -35,17 +35,26 @@ struct MigrateCommand: AsyncParsableCommand {
     /// DATABASE_URL. The URL goes through the same loader (and so the same
     /// production guardrails) as the variable would; DATABASE_URL_FILE is
     /// dropped because setting both is a configuration error.
+    ///
+    /// Migrations never sign or encrypt anything, so the signing and
+    /// encryption keys are neither needed nor checked here: the migrate job
+    /// runs without them (least privilege; deploy/docker-compose.prod.yml).
     private func loadConfiguration() throws -> AppConfig {
-        guard let databaseURL else { return try ConfigurationLoading.loadOrExit() }
         var environment = ProcessInfo.processInfo.environment
-        environment["DATABASE_URL"] = databaseURL
-        environment["DATABASE_URL_FILE"] = nil
+        if let databaseURL {
+            environment["DATABASE_URL"] = databaseURL
+            environment["DATABASE_URL_FILE"] = nil
+        }
         let result = ConfigLoader.load(environment: environment)
-        ConfigurationLoading.report(result.findings)
-        guard result.isValid else {
-            Output.error("smflow: refusing to migrate: \(result.errors.count) configuration error(s); see docs/CONFIGURATION.md")
+        let findings = result.findings.filter { !Self.keysOnlyServeNeeds.contains($0.variable) }
+        ConfigurationLoading.report(findings)
+        let errors = findings.filter { $0.severity == .error }
+        guard errors.isEmpty else {
+            Output.error("smflow: refusing to migrate: \(errors.count) configuration error(s); see docs/CONFIGURATION.md")
             throw ExitCode(configErrorExitCode)
         }
         return result.config
     }
+
+    static let keysOnlyServeNeeds: Set<String> = ["SMF_SECRET_KEY", "SMF_ENCRYPTION_KEY"]
 }

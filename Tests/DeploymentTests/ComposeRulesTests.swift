@@ -141,6 +141,8 @@ import Testing
     @Test func migrations_run_as_the_owner_role_and_the_app_as_the_application_role() {
         #expect(services["migrate"]?.environment["DATABASE_URL_FILE"] == "/run/secrets/smf_owner_database_url")
         #expect(services["migrate"]?.strings("command") == ["migrate"])
+        // Least privilege: the job that holds the owner role gets no key it does not use.
+        #expect(services["migrate"]?.strings("secrets") == ["smf_owner_database_url"])
         for name in ["app", "worker"] {
             #expect(services[name]?.environment["DATABASE_URL_FILE"] == "/run/secrets/smf_app_database_url", "\(name)")
         }

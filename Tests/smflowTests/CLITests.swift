@@ -127,6 +127,22 @@ import Testing
         #expect(result.stderr.contains("warning: SMF_CORS_ORIGIN is not a setting smflow knows (did you mean SMF_CORS_ORIGINS?)"))
     }
 
+    /// Least privilege for the migrate job: in production it needs the
+    /// database settings only. Without keys it gets past the configuration
+    /// (no exit 78, no finding about the keys) and fails only on the
+    /// database, which nothing serves at 127.0.0.1:9.
+    @Test func migrate_in_production_needs_no_signing_or_encryption_key() throws {
+        var environment = try Self.goodProductionEnvironment()
+        environment["SMF_SECRET_KEY"] = nil
+        environment["SMF_ENCRYPTION_KEY"] = nil
+        environment["DATABASE_URL"] = environment["DATABASE_URL"]?.replacingOccurrences(of: "@db:5432", with: "@127.0.0.1:9")
+        let result = try Self.run(["migrate"], environment: environment)
+        #expect(result.status == 1, "\(result.stderr)")
+        #expect(!result.stderr.contains("SMF_SECRET_KEY") && !result.stderr.contains("SMF_ENCRYPTION_KEY"))
+        // serve still refuses the same configuration.
+        #expect(try Self.run(["config", "check"], environment: environment).status == 78)
+    }
+
     @Test func healthcheck_fails_when_nothing_listens() throws {
         let result = try Self.run(["healthcheck", "--url", "http://127.0.0.1:9/readyz", "--timeout", "2"])
         #expect(result.status == 1)
