@@ -31,6 +31,12 @@ struct AuditCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The running deployment's base URL (live checks).", valueName: "URL"))
     var url: String?
 
+    @Option(help: ArgumentHelp("Connect the live probes to this IP instead of resolving the --url host (Host header and TLS name stay the URL's).", valueName: "ADDRESS"))
+    var address: String?
+
+    @Option(help: ArgumentHelp("Extra CA certificate(s) the live TLS check trusts (a private CA).", valueName: "FILE"))
+    var cacert: String?
+
     @Option(name: .customLong("database-url"), help: ArgumentHelp("A PostgreSQL URL (database and product checks).", valueName: "URL"))
     var databaseURL: String?
 
@@ -69,6 +75,8 @@ struct AuditCommand: AsyncParsableCommand {
         request.databaseURL = databaseURL
         request.host = host
         request.timeoutSeconds = timeout
+        request.liveAddress = address
+        request.liveCAFile = cacert
         let keys = only.map { Set($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }) }
 
         let report: AuditReport

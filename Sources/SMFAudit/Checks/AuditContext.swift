@@ -7,6 +7,9 @@ public struct AuditContext: Sendable {
     public let composeFiles: [ComposeFile]
     public let dockerfiles: [Dockerfile]
     public let nginx: NginxConfig?
+    /// The keys the report will show (`--only`), nil for all. Checks that
+    /// cost requests (live, database) skip the probes no shown key needs.
+    public internal(set) var only: Set<String>?
 
     public init(request: AuditRequest, envFiles: [EnvFile] = [], composeFiles: [ComposeFile] = [],
                 dockerfiles: [Dockerfile] = [], nginx: NginxConfig? = nil) {

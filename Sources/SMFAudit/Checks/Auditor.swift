@@ -12,6 +12,8 @@ public struct Auditor: Sendable {
     /// - Parameter only: report just these keys (all when nil).
     public func audit(_ context: AuditContext, only: Set<String>? = nil) -> AuditReport {
         let provided = context.request.providedInputs
+        var context = context
+        context.only = only
         var findings: [String: [Finding]] = [:]
         for check in registry.checks where provided.contains(check.input) {
             if let only, only.isDisjoint(with: check.keys) { continue }

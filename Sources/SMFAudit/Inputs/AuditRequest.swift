@@ -10,6 +10,11 @@ public struct AuditRequest: Sendable, Equatable {
     public var host = false
     /// Seconds each live probe may take (for the live checks).
     public var timeoutSeconds: Double = 10
+    /// Connect the live probes to this address instead of resolving the
+    /// URL's host (`--address`); Host header and TLS name stay the URL's.
+    public var liveAddress: String?
+    /// Extra CA certificates the live TLS check trusts (`--cacert`).
+    public var liveCAFile: String?
 
     public init() {}
 
