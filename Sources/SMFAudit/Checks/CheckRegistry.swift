@@ -18,6 +18,7 @@ public struct CheckRegistry: Sendable {
         RepoChecks(),
         ManualChecks(),
         LiveChecks(),
+        DatabaseChecks(),
     ] + NotYetBuiltCheck.pending)
 
     /// The inputs that can decide `key`, for the n/a message.
@@ -41,7 +42,7 @@ public struct NotYetBuiltCheck: AuditCheck {
         // need the product's own knowledge or its metrics.
         NotYetBuiltCheck(input: .live, surfaces: ["live"], except: LiveChecks().keys),
         // The product's own database (`app`) is reached through --database-url as well.
-        NotYetBuiltCheck(input: .database, surfaces: ["db", "app"]),
+        NotYetBuiltCheck(input: .database, surfaces: ["db", "app"], except: DatabaseChecks().keys),
         NotYetBuiltCheck(input: .host, surfaces: ["host"]),
     ]
 
