@@ -19,6 +19,7 @@ public struct CheckRegistry: Sendable {
         ManualChecks(),
         LiveChecks(),
         DatabaseChecks(),
+        HostChecks(),
     ] + NotYetBuiltCheck.pending)
 
     /// The inputs that can decide `key`, for the n/a message.
@@ -43,7 +44,6 @@ public struct NotYetBuiltCheck: AuditCheck {
         NotYetBuiltCheck(input: .live, surfaces: ["live"], except: LiveChecks().keys),
         // The product's own database (`app`) is reached through --database-url as well.
         NotYetBuiltCheck(input: .database, surfaces: ["db", "app"], except: DatabaseChecks().keys),
-        NotYetBuiltCheck(input: .host, surfaces: ["host"]),
     ]
 
     init(input: AuditInput, surfaces: Set<String>, except built: Set<String> = []) {
