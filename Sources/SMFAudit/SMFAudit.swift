@@ -1,7 +1,8 @@
 import SMFCore
 
 /// `smflow audit`, the executable production checklist: read a deployment's
-/// files (and, later, probe it live), report every checklist key.
+/// files, probe it live (`--url`), query its database (`--database-url`) and
+/// the host (`--host`), report every checklist key.
 ///
 /// Flow: `AuditRequest` (paths) → `AuditContext.load` (parsed files) →
 /// `Auditor.audit` (the registered `AuditCheck`s, folded per key) →

@@ -87,7 +87,14 @@ import SMFCore
     @Test func json_report_validates_against_the_schema() throws {
         let schemaData = try Data(contentsOf: URL(fileURLWithPath: AuditTestSupport.repositoryRoot + "/docs/audit-report.schema.json"))
         let schema = try #require(try JSONSerialization.jsonObject(with: schemaData) as? [String: Any])
-        for report in [try Self.brokenReport(), try AuditTestSupport.audit { _ in }] {
+        // With --url (nothing answers on loopback port 9), --database-url (refused) and --host too.
+        let live = try AuditTestSupport.audit { request in
+            request.url = "http://127.0.0.1:9"
+            request.timeoutSeconds = 2
+            request.databaseURL = "postgres://x@127.0.0.1:9/db"
+            request.host = true
+        }
+        for report in [try Self.brokenReport(), try AuditTestSupport.audit { _ in }, live] {
             let json = JSONReportRenderer.render(report)
             let instance = try JSONSerialization.jsonObject(with: Data(json.utf8))
             let errors = JSONSchemaValidator(schema: schema).validate(instance)
