@@ -25,7 +25,9 @@ public func configure(_ app: Application, config: AppConfig, pipeline: Pipeline 
 /// As above, with the clock injectable (tests move time by hand).
 func configure(_ app: Application, config: AppConfig, pipeline: Pipeline = .full, clock: AppClock) async throws {
     let metrics = HTTPMetrics()
-    let events = SecurityEventRecorder(registry: metrics.registry, clock: clock)
+    let events = SecurityEventRecorder(metrics: metrics, clock: clock)
+    let background = BackgroundWrites()
+    app.lifecycle.use(BackgroundWritesShutdown(writes: background))
     app.smf = AppContext(
         config: config,
         clientIPResolver: ClientIPResolver(trustedProxies: config.trustedProxies),
@@ -34,7 +36,8 @@ func configure(_ app: Application, config: AppConfig, pipeline: Pipeline = .full
         clock: clock,
         hasher: PasswordHasher(cost: config.bcryptCost, threadPool: makePasswordThreadPool(app)),
         events: events,
-        usage: UsageAnomalyReporter(detector: UsageAnomalyDetector(thresholds: config.usageAnomaly), events: events, clock: clock))
+        usage: UsageAnomalyReporter(
+            detector: UsageAnomalyDetector(thresholds: config.usageAnomaly), events: events, clock: clock, background: background))
 
     configureHTTPServer(app, config: config)
 
@@ -49,7 +52,7 @@ func configure(_ app: Application, config: AppConfig, pipeline: Pipeline = .full
             crossOrigin: CrossOriginPolicy(allowedOrigins: Set(config.corsOrigins)),
             rateLimiter: RateLimiter(
                 store: makeRateLimitStore(app, kind: config.rateLimitStore), policies: config.rateLimits, clock: clock,
-                violations: RateLimitViolations(events: app.smf.events)),
+                violations: RateLimitViolations(events: app.smf.events, background: background)),
             problems: ProblemMapping(isProduction: config.isProduction, metrics: metrics),
             bodyLimit: BodyLimit(maxBytes: config.maxBodyBytes)))
     } else if pipeline == .headersOnly {

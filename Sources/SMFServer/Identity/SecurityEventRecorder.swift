@@ -36,8 +36,10 @@ enum SecurityEventOutcome: String, Sendable {
 /// capped) so that neither the log nor the table can be forged through them;
 /// callers never pass secrets.
 struct SecurityEventRecorder: Sendable {
-    let registry: PrometheusCollectorRegistry
+    let metrics: HTTPMetrics
     let clock: AppClock
+
+    var registry: PrometheusCollectorRegistry { metrics.registry }
 
     func record(
         _ type: SecurityEventType, _ outcome: SecurityEventOutcome, on request: Request,
@@ -70,10 +72,17 @@ struct SecurityEventRecorder: Sendable {
         if let workspaceID { metadata["workspace_id"] = .string(workspaceID.uuidString) }
         for (key, value) in cleaned { metadata["detail_\(key)"] = .string(value) }
         request.logger.notice("security event", metadata: metadata)
+        // A request can outlive a bounded shutdown; by then the database is
+        // gone (and Fluent's `request.db` would trap). The log line above
+        // still has the event.
+        guard !request.application.didShutdown else {
+            request.logger.warning("security event not stored: the server has shut down", metadata: ["event": .string(type.rawValue)])
+            return
+        }
         do {
             try await event.save(on: request.db)
         } catch {
-            request.application.smf.metrics.databaseError()
+            metrics.databaseError()
             request.logger.error("security event not stored", metadata: ["event": .string(type.rawValue)])
         }
     }

@@ -12,6 +12,7 @@ struct UsageAnomalyReporter: Sendable {
     let detector: UsageAnomalyDetector
     let events: SecurityEventRecorder
     let clock: AppClock
+    let background: BackgroundWrites
 
     /// Called by the access log once the answer is known.
     func observe(_ request: Request, status: Int) {
@@ -42,7 +43,7 @@ struct UsageAnomalyReporter: Sendable {
     private func write(_ anomalies: [UsageAnomaly], request: Request) {
         guard !anomalies.isEmpty else { return }
         let events = self.events
-        Task {
+        let started = background.run {
             for anomaly in anomalies {
                 var details = [
                     "kind": anomaly.kind.rawValue,
@@ -54,6 +55,9 @@ struct UsageAnomalyReporter: Sendable {
                 if let baseline = anomaly.baseline { details["baseline"] = Self.decimal(baseline) }
                 await events.record(.usageAnomaly, .detected, on: request, details: details)
             }
+        }
+        if !started {
+            request.logger.warning("usage.anomaly events dropped: shutting down", metadata: ["count": .stringConvertible(anomalies.count)])
         }
     }
 

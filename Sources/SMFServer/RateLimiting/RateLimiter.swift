@@ -60,7 +60,7 @@ struct RateLimiter: Sendable {
         guard decision.allowed else {
             request.application.smf.metrics.rateLimitRejected(policy: policy.name)
             let violations = self.violations
-            Task { await violations.report(key: key, policy: policy, request: request, now: now) }
+            violations.reportLater(key: key, policy: policy, request: request, now: now)
             let base = SMFError.tooManyAttempts(retryAfter: Double(decision.retryAfterMilliseconds) / 1000)
             let problem = SMFError(base.status, code: "rate-limited", title: base.title,
                                    detail: "Rate limit '\(policy.name)' exceeded; retry after the time in Retry-After.",
@@ -104,9 +104,21 @@ struct RateLimiter: Sendable {
 final class RateLimitViolations: Sendable {
     private let lastReported = Mutex<[String: Int64]>([:])
     let events: SecurityEventRecorder
+    let background: BackgroundWrites
 
-    init(events: SecurityEventRecorder) {
+    init(events: SecurityEventRecorder, background: BackgroundWrites) {
         self.events = events
+        self.background = background
+    }
+
+    /// Off the request path: the 429 goes out without waiting for the database.
+    func reportLater(key: String, policy: RateLimitPolicy, request: Request, now: Int64) {
+        let started = background.run { [self] in
+            await self.report(key: key, policy: policy, request: request, now: now)
+        }
+        if !started {
+            request.logger.warning("ratelimit.exceeded event dropped: shutting down", metadata: ["policy": .string(policy.name)])
+        }
     }
 
     func report(key: String, policy: RateLimitPolicy, request: Request, now: Int64) async {
