@@ -8,7 +8,7 @@ import Testing
 struct AuditLiveTests {
     static let liveKeys = ["app.https", "mistake.unencrypted-communication", "app.security-headers", "mistake.missing-headers",
                            "app.error-messages", "app.input-validation", "secrets.cors-origins", "mistake.permissive-cors",
-                           "network.admin-private", "app.rate-limiting", "mistake.no-rate-limiting",
+                           "network.admin-private", "app.rate-limiting", "mistake.no-rate-limiting", "app.authn-authz",
                            "health.availability", "health.response-times", "health.error-rates"]
 
     struct Report {
@@ -78,7 +78,7 @@ struct AuditLiveTests {
             #expect(report.output.status == 1, "\(report.output)")
             for key in ["app.https", "mistake.unencrypted-communication", "app.security-headers", "mistake.missing-headers",
                         "app.error-messages", "app.input-validation", "secrets.cors-origins", "mistake.permissive-cors",
-                        "network.admin-private", "app.rate-limiting", "mistake.no-rate-limiting"] {
+                        "network.admin-private", "app.rate-limiting", "mistake.no-rate-limiting", "app.authn-authz"] {
                 #expect(report.status(key) == "fail", "\(key): \(report.details(key))")
             }
             #expect(report.status("health.error-rates") == "warn", "\(report.details("health.error-rates"))")

@@ -30,7 +30,7 @@ public struct CheckRegistry: Sendable {
 }
 
 /// Stands in for the keys of an input that no check decides yet (the live
-/// `app.authn-authz`, `monitor.db-errors`, `health.resource-usage`; the
+/// `monitor.db-errors`, `health.resource-usage`; the
 /// database's `db.backups`): it declares them (from the checklist's
 /// `surfaces`, minus what the built checks decide), so that giving the flag
 /// says honestly that nothing was checked rather than faking a result.
@@ -40,8 +40,8 @@ public struct NotYetBuiltCheck: AuditCheck {
     public var name: String { "\(input.rawValue) (not built yet)" }
 
     public static let pending: [NotYetBuiltCheck] = [
-        // Live keys no probe decides yet: the app's auth model, database errors and resource usage
-        // need the product's own knowledge or its metrics.
+        // Live keys no probe decides yet: database errors and resource usage need the
+        // deployment's metrics, which are (rightly) not public.
         NotYetBuiltCheck(input: .live, surfaces: ["live"], except: LiveChecks().keys),
         // The product's own database (`app`) is reached through --database-url as well.
         NotYetBuiltCheck(input: .database, surfaces: ["db", "app"], except: DatabaseChecks().keys),

@@ -44,7 +44,8 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 # Everything the live audit must catch: versioned Server header, X-Powered-By,
 # CORS reflecting any origin with credentials, no security headers, a stack
-# trace in error bodies, public Prometheus metrics, no rate limit, no body cap.
+# trace in error bodies, public Prometheus metrics, no rate limit, no body cap,
+# "protected" API paths that answer anyone.
 class Handler(BaseHTTPRequestHandler):
     server_version = "nginx/1.2.3"
     sys_version = ""
@@ -81,6 +82,8 @@ class Handler(BaseHTTPRequestHandler):
             self.reply(200, "# HELP http_requests_total Requests.\\n# TYPE http_requests_total counter\\nhttp_requests_total 1\\n")
         elif self.path in ("/", "/api/v1/"):
             self.reply(200, "ok")
+        elif self.path in ("/api/v1/auth/me", "/api/v1/workspaces"):
+            self.reply(200, '{"user_id":"anyone"}', "application/json")
         else:
             self.reply(404, "Fatal error: route not found\\n  at /app/Sources/App/routes.swift:42 (Vapor 4.89.0)\\n")
 

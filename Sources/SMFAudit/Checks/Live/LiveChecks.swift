@@ -3,13 +3,14 @@ import Foundation
 /// The running deployment (`--url`): redirect, TLS and certificate, headers
 /// graded with the Observatory scoring, version disclosure, CORS with an
 /// evil origin, a bounded burst that must meet a 429, error-leak probes,
-/// `/metrics` not public, availability. At most ~230 requests, each bounded
+/// `/metrics` not public, protected API paths refusing missing or invalid
+/// credentials, availability. At most ~240 requests, each bounded
 /// by `--timeout`, all to the URL's host (plus its http:// variant on port 80).
 struct LiveChecks: AuditCheck {
     let name = "live"
     let input = AuditInput.live
     let keys: Set<String> = LiveRedirectRules.keys.union(LiveTLSRules.keys).union(LiveHeaderRules.keys)
-        .union(LiveProbeRules.keys).union(LiveErrorLeakRules.keys).union(LiveHealthRules.keys)
+        .union(LiveProbeRules.keys).union(LiveErrorLeakRules.keys).union(LiveHealthRules.keys).union(LiveAuthRules.keys)
 
     func run(in context: AuditContext) -> [Finding] {
         let request = context.request
@@ -48,10 +49,12 @@ struct LiveChecks: AuditCheck {
             }
         }
         findings += LiveHeaderRules.findings(base, https: target.isHTTPS, redirectsToHTTPS: redirect.redirectsToHTTPS)
+        // Before the burst below, which may leave this client rate-limited for a while.
+        let auth = wanted(LiveAuthRules.keys.union(LiveHealthRules.keys)) ? LiveAuthRules.findings(probe) : (findings: [], exchanges: [])
         let probes = wanted(LiveProbeRules.keys.union(LiveHealthRules.keys)) ? LiveProbeRules.findings(probe, base: base) : (findings: [], exchanges: [])
         let leaks = wanted(LiveErrorLeakRules.keys.union(LiveHealthRules.keys)) ? LiveErrorLeakRules.findings(probe) : (findings: [], exchanges: [])
-        findings += probes.findings + leaks.findings
-        findings += LiveHealthRules.findings(base: base, exchanges: [base] + probes.exchanges + leaks.exchanges)
+        findings += probes.findings + leaks.findings + auth.findings
+        findings += LiveHealthRules.findings(base: base, exchanges: [base] + probes.exchanges + leaks.exchanges + auth.exchanges)
         return findings
     }
 
