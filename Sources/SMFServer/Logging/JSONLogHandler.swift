@@ -33,18 +33,7 @@ public struct JSONLogHandler: LogHandler {
         var merged = metadata
         if let provided = metadataProvider?.get() { merged.merge(provided) { _, new in new } }
         if let extra = event.metadata { merged.merge(extra) { _, new in new } }
-        var line = "{\"time\":\"\(Self.timestamp())\",\"level\":\"\(event.level.rawValue)\",\"logger\":"
-        Self.appendString(label, to: &line)
-        line += ",\"message\":"
-        Self.appendString(event.message.description, to: &line)
-        for key in merged.keys.sorted() where !["time", "level", "logger", "message"].contains(key) {
-            line += ","
-            Self.appendString(key, to: &line)
-            line += ":"
-            Self.appendValue(merged[key]!, to: &line)
-        }
-        line += "}\n"
-        emit(line, urgent: event.level >= .warning)
+        write(level: event.level, message: event.message.description, entries: merged.map { ($0.key, $0.value) })
     }
 
     /// A line with string fields, without building a metadata dictionary
@@ -52,26 +41,25 @@ public struct JSONLogHandler: LogHandler {
     /// the handler's metadata and the fields, keys sorted, fields winning.
     func log(level: Logger.Level, message: String, fields: [(String, String)]) {
         guard level >= logLevel else { return }
-        var provided = metadataProvider?.get() ?? [:]
-        provided.merge(metadata) { provided, _ in provided }
-        for (key, _) in fields { provided[key] = nil }
-        var keys = fields.map { ($0.0, Optional($0.1)) }
-        for key in provided.keys where !["time", "level", "logger", "message"].contains(key) { keys.append((key, nil)) }
-        keys.sort { $0.0 < $1.0 }
+        var entries = fields.map { ($0.0, Logger.Metadata.Value.string($0.1)) }
+        var own = metadataProvider?.get() ?? [:]
+        own.merge(metadata) { provided, _ in provided }
+        for (key, value) in own where !fields.contains(where: { $0.0 == key }) { entries.append((key, value)) }
+        write(level: level, message: message, entries: entries)
+    }
+
+    /// The one line format: fixed fields first, then `entries` sorted by key.
+    private func write(level: Logger.Level, message: String, entries: [(String, Logger.Metadata.Value)]) {
         var line = "{\"time\":\"\(Self.timestamp())\",\"level\":\"\(level.rawValue)\",\"logger\":"
         line.reserveCapacity(320)
         Self.appendString(label, to: &line)
         line += ",\"message\":"
         Self.appendString(message, to: &line)
-        for (key, value) in keys {
+        for (key, value) in entries.sorted(by: { $0.0 < $1.0 }) where !["time", "level", "logger", "message"].contains(key) {
             line += ","
             Self.appendString(key, to: &line)
             line += ":"
-            if let value {
-                Self.appendString(value, to: &line)
-            } else if let metadataValue = provided[key] {
-                Self.appendValue(metadataValue, to: &line)
-            }
+            Self.appendValue(value, to: &line)
         }
         line += "}\n"
         emit(line, urgent: level >= .warning)
