@@ -19,7 +19,8 @@ public struct IPAddress: Hashable, Sendable, CustomStringConvertible {
     public var isIPv4: Bool { bytes.count == 4 }
 
     /// From raw network-order bytes (4 or 16), as a socket address holds
-    /// them: no text round trip. IPv4-mapped IPv6 becomes IPv4.
+    /// them: no text round trip. IPv4-mapped IPv6 (`::ffff:0:0/96`, an IPv4
+    /// peer on a dual-stack socket) becomes IPv4.
     public init?(bytes raw: [UInt8]) {
         switch raw.count {
         case 4:
@@ -49,17 +50,11 @@ public struct IPAddress: Hashable, Sendable, CustomStringConvertible {
         if string.contains(":") {
             var storage = in6_addr()
             guard inet_pton(AF_INET6, string, &storage) == 1 else { return nil }
-            let raw = withUnsafeBytes(of: &storage) { Array($0) }
-            // ::ffff:0:0/96 — an IPv4 peer on a dual-stack socket.
-            if raw[0..<10].allSatisfy({ $0 == 0 }), raw[10] == 0xff, raw[11] == 0xff {
-                self.bytes = Array(raw[12..<16])
-            } else {
-                self.bytes = raw
-            }
+            self.init(bytes: withUnsafeBytes(of: &storage) { Array($0) })
         } else {
             var storage = in_addr()
             guard inet_pton(AF_INET, string, &storage) == 1 else { return nil }
-            self.bytes = withUnsafeBytes(of: &storage) { Array($0) }
+            self.init(bytes: withUnsafeBytes(of: &storage) { Array($0) })
         }
     }
 
