@@ -3,9 +3,9 @@
 /// is `.number(3.5)`), so the validator can tell `max_tokens: 3` from
 /// `max_tokens: 3.5` and a stored document round-trips unchanged.
 ///
-/// Encoding writes object members in sorted key order whatever the encoder's
-/// options, so the same value always gives the same bytes (the server also
-/// sets `.sortedKeys`).
+/// Encoding is deterministic with `JSONEncoder`'s `.sortedKeys` (as the
+/// server encodes): Foundation's encoder keeps an object's members in a hash
+/// table, so without it member order varies between processes.
 public enum JSONValue: Sendable, Hashable {
     case null
     case bool(Bool)
@@ -136,8 +136,8 @@ extension JSONValue: Codable {
             var container = encoder.unkeyedContainer()
             for element in elements { try container.encode(element) }
         case .object(let members):
-            // A keyed container filled in sorted order: deterministic bytes
-            // even with an encoder that keeps insertion order.
+            // Sorted insertion costs little and gives sorted output with
+            // encoders that keep insertion order.
             var container = encoder.container(keyedBy: JSONKey.self)
             for key in members.keys.sorted() {
                 if let member = members[key] { try container.encode(member, forKey: JSONKey(key)) }
