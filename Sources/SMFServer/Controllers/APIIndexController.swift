@@ -12,6 +12,7 @@ enum APIIndexController {
         Index(service: "smflow", api: "v1", links: [
             "health": "/healthz",
             "readiness": "/readyz",
+            "openapi": "/api/v1/openapi.json",
         ])
     }
 }
