@@ -55,7 +55,12 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
-            ]
+                // Reads the OpenAPI document (openapi/smflow.yaml) to serve it as JSON.
+                .product(name: "Yams", package: "Yams"),
+            ],
+            // The OpenAPI document; openapi/smflow.yaml is a symlink to it (SwiftPM would copy a
+            // symlink as a link, not the file it points to).
+            resources: [.copy("Resources/smflow.yaml")]
         ),
         .executableTarget(
             name: "smflow",
@@ -78,7 +83,17 @@ let package = Package(
             dependencies: ["SMFServer", "SMFSecurity"],
             path: "benchmarks/RateLimitBench"
         ),
-        .testTarget(name: "SMFCoreTests", dependencies: ["SMFCore"]),
+        // Used by scripts/bench-flows only: validations/s of a flow document, and seeding
+        // a workspace with many flows for the list benchmark.
+        .executableTarget(
+            name: "smflow-bench-flows",
+            dependencies: ["SMFCore", "SMFServer", "SMFSecurity"],
+            path: "benchmarks/FlowBench"
+        ),
+        .testTarget(
+            name: "SMFCoreTests",
+            dependencies: ["SMFCore", .product(name: "PropertyBased", package: "swift-property-based")]
+        ),
         .testTarget(
             name: "SMFSecurityTests",
             dependencies: ["SMFSecurity", .product(name: "PropertyBased", package: "swift-property-based")]

@@ -13,7 +13,7 @@ import VaporTesting
 @Suite struct AuthorizationMatrixTests {
     enum Principal: String, CaseIterable {
         case anonymous, viewer, editor, admin, owner, outsider
-        case apiKeyAllScopes, apiKeyNoScope, apiKeyOtherWorkspace
+        case apiKeyAllScopes, apiKeyFlowsReadOnly, apiKeyOtherWorkspace
         case expiredSession, revokedSession
     }
 
@@ -44,7 +44,8 @@ import VaporTesting
             case .admin: return rule.minimumRole <= .admin ? .allowed : .forbidden
             case .owner: return .allowed
             case .apiKeyAllScopes: return rule.apiKeyScope != nil ? .allowed : .forbidden
-            case .apiKeyNoScope: return .forbidden
+            // A key with one scope may do exactly the actions that name it.
+            case .apiKeyFlowsReadOnly: return rule.apiKeyScope == .flowsRead ? .allowed : .forbidden
             }
         }
     }
@@ -66,7 +67,7 @@ import VaporTesting
             users[.outsider] = outsider
             let owner = try #require(users[.owner])
             let allScopes = try await fixtures.apiKey(in: workspace, createdBy: owner, scopes: APIKeyScope.allCases)
-            let noScope = try await fixtures.apiKey(in: workspace, createdBy: owner, scopes: [.flowsRead])
+            let flowsReadOnly = try await fixtures.apiKey(in: workspace, createdBy: owner, scopes: [.flowsRead])
             let otherKey = try await fixtures.apiKey(in: other, createdBy: outsider, scopes: APIKeyScope.allCases)
 
             var checked = 0
@@ -77,7 +78,7 @@ import VaporTesting
                     switch principal {
                     case .anonymous: headers = [:]
                     case .apiKeyAllScopes: headers = .bearer(allScopes)
-                    case .apiKeyNoScope: headers = .bearer(noScope)
+                    case .apiKeyFlowsReadOnly: headers = .bearer(flowsReadOnly)
                     case .apiKeyOtherWorkspace: headers = .bearer(otherKey)
                     case .expiredSession: headers = .bearer(try await fixtures.sessionToken(for: owner, expired: true).token)
                     case .revokedSession: headers = .bearer(try await fixtures.sessionToken(for: owner, revoked: true).token)
@@ -91,6 +92,8 @@ import VaporTesting
                         .replacingOccurrences(of: ":userID", with: UUID().uuidString)
                         .replacingOccurrences(of: ":invitationID", with: UUID().uuidString)
                         .replacingOccurrences(of: ":apiKeyID", with: UUID().uuidString)
+                        .replacingOccurrences(of: ":flowID", with: UUID().uuidString)
+                        .replacingOccurrences(of: ":version", with: "1")
                     let hasBody = spec.method != .GET && spec.method != .DELETE
                     let response = try await app.testing().sendRequest(
                         spec.method, path, headers: hasBody ? headers.adding(.json) : headers,

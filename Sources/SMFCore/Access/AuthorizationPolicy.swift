@@ -12,6 +12,12 @@ public enum WorkspaceAction: String, Sendable, CaseIterable {
     case createAPIKey
     case revokeAPIKey
     case readSecurityEvents
+    /// List, read, export, diff and validate flows and their versions.
+    case readFlows
+    /// Create, update (new version), import, delete and restore flows.
+    case writeFlows
+    /// Make a version live, or take the flow offline.
+    case deployFlows
 }
 
 /// The one authorization policy: for each action, the minimum role a member
@@ -40,6 +46,9 @@ public enum AuthorizationPolicy {
         case .createAPIKey: Rule(minimumRole: .admin, apiKeyScope: nil)
         case .revokeAPIKey: Rule(minimumRole: .admin, apiKeyScope: nil)
         case .readSecurityEvents: Rule(minimumRole: .admin, apiKeyScope: .securityEventsRead)
+        case .readFlows: Rule(minimumRole: .viewer, apiKeyScope: .flowsRead)
+        case .writeFlows: Rule(minimumRole: .editor, apiKeyScope: .flowsWrite)
+        case .deployFlows: Rule(minimumRole: .editor, apiKeyScope: .flowsWrite)
         }
     }
 

@@ -62,6 +62,9 @@ struct RouteSpec: Sendable {
 enum RouteTable {
     /// Bodies of identity requests are small.
     static let smallBody = 16 * 1024
+    /// Flow documents are at most 256 KiB (`FlowLimits`); the envelope (name,
+    /// description, comment) gets 8 KiB on top.
+    static let flowBody = 264 * 1024
 
     static let all: [RouteSpec] = [
         RouteSpec(.GET, "healthz", .anonymous, rateLimit: .exempt, HealthController.healthz),
@@ -69,6 +72,8 @@ enum RouteTable {
         // Anonymous at the HTTP layer; the handler admits SMF_ADMIN_NETWORKS only.
         RouteSpec(.GET, "metrics", .anonymous, rateLimit: .exempt, MetricsController.scrape),
         RouteSpec(.GET, "api/v1", .anonymous, APIIndexController.index),
+        RouteSpec(.GET, "api/v1/openapi.json", .anonymous, OpenAPIController.document),
+        RouteSpec(.GET, "api/v1/node-types", .anonymous, NodeTypeController.list),
 
         RouteSpec(.POST, "api/v1/auth/register", .anonymous, maxBody: smallBody, rateLimit: .limited(.auth), AuthController.register),
         RouteSpec(.POST, "api/v1/auth/login", .anonymous, maxBody: smallBody, rateLimit: .limited(.auth), AuthController.login),
@@ -96,5 +101,20 @@ enum RouteTable {
         RouteSpec(.DELETE, "api/v1/workspaces/:workspaceID/api-keys/:apiKeyID", .workspace(.revokeAPIKey), APIKeyController.revoke),
 
         RouteSpec(.GET, "api/v1/workspaces/:workspaceID/security-events", .workspace(.readSecurityEvents), SecurityEventController.list),
+
+        RouteSpec(.GET, "api/v1/workspaces/:workspaceID/flows", .workspace(.readFlows), FlowController.list),
+        RouteSpec(.POST, "api/v1/workspaces/:workspaceID/flows", .workspace(.writeFlows), maxBody: flowBody, FlowController.create),
+        RouteSpec(.POST, "api/v1/workspaces/:workspaceID/flows/validate", .workspace(.readFlows), maxBody: flowBody, FlowController.validate),
+        RouteSpec(.POST, "api/v1/workspaces/:workspaceID/flows/import", .workspace(.writeFlows), maxBody: flowBody, FlowController.importFlow),
+        RouteSpec(.GET, "api/v1/workspaces/:workspaceID/flows/:flowID", .workspace(.readFlows), FlowController.read),
+        RouteSpec(.PUT, "api/v1/workspaces/:workspaceID/flows/:flowID", .workspace(.writeFlows), maxBody: flowBody, FlowController.update),
+        RouteSpec(.DELETE, "api/v1/workspaces/:workspaceID/flows/:flowID", .workspace(.writeFlows), FlowController.delete),
+        RouteSpec(.POST, "api/v1/workspaces/:workspaceID/flows/:flowID/restore", .workspace(.writeFlows), maxBody: smallBody, FlowController.restore),
+        RouteSpec(.POST, "api/v1/workspaces/:workspaceID/flows/:flowID/deploy", .workspace(.deployFlows), maxBody: smallBody, FlowController.deploy),
+        RouteSpec(.POST, "api/v1/workspaces/:workspaceID/flows/:flowID/undeploy", .workspace(.deployFlows), maxBody: smallBody, FlowController.undeploy),
+        RouteSpec(.GET, "api/v1/workspaces/:workspaceID/flows/:flowID/versions", .workspace(.readFlows), FlowController.listVersions),
+        RouteSpec(.GET, "api/v1/workspaces/:workspaceID/flows/:flowID/versions/:version", .workspace(.readFlows), FlowController.readVersion),
+        RouteSpec(.GET, "api/v1/workspaces/:workspaceID/flows/:flowID/diff", .workspace(.readFlows), FlowController.diff),
+        RouteSpec(.GET, "api/v1/workspaces/:workspaceID/flows/:flowID/export", .workspace(.readFlows), FlowController.export),
     ]
 }

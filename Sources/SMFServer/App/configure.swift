@@ -28,6 +28,7 @@ func configure(_ app: Application, config: AppConfig, pipeline: Pipeline = .full
     let events = SecurityEventRecorder(metrics: metrics, clock: clock)
     let background = BackgroundWrites()
     app.lifecycle.use(BackgroundWritesShutdown(writes: background))
+    app.lifecycle.use(FlowRetentionLifecycle())
     app.smf = AppContext(
         config: config,
         clientIPResolver: ClientIPResolver(trustedProxies: config.trustedProxies),

@@ -14,6 +14,10 @@ enum AppMigrations {
         CreateLoginThrottle(),
         // 002 — shared rate-limit state (issue 4)
         CreateRateLimit(),
+        // 003 — flows, versions, credential identities (issue 7)
+        CreateCredential(),
+        CreateFlow(),
+        CreateFlowVersion(),
     ]
 
     static var names: [String] { all.map(\.name) }

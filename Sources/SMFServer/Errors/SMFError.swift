@@ -20,10 +20,14 @@ public struct SMFError: Error, Sendable {
         /// JSON pointer into the request body, e.g. `/password`.
         public let pointer: String
         public let detail: String
+        /// A stable slug for the rule that failed, where there is one
+        /// (flow validation: `unknown-node-type`, `cycle`, …).
+        public let code: String?
 
-        public init(pointer: String, detail: String) {
+        public init(pointer: String, detail: String, code: String? = nil) {
             self.pointer = pointer
             self.detail = detail
+            self.code = code
         }
     }
 
@@ -78,6 +82,16 @@ extension SMFError {
     public static let unauthenticated = SMFError(
         .unauthorized, code: "unauthenticated", title: "Unauthorized",
         detail: "Sign in or send a valid bearer token.", headers: ["WWW-Authenticate": "Bearer"])
+
+    /// A write without `If-Match` on a resource that has an `ETag`.
+    public static let preconditionRequired = SMFError(
+        .preconditionRequired, code: "precondition-required", title: "Precondition required",
+        detail: "Send the If-Match header with the ETag of the version you edited.")
+
+    /// `If-Match` named an older revision: someone else saved in between.
+    public static let preconditionFailed = SMFError(
+        .preconditionFailed, code: "precondition-failed", title: "Precondition failed",
+        detail: "The resource changed since you read it; read it again and re-apply your change.")
 
     public static let forbidden = SMFError(
         .forbidden, code: "forbidden", title: "Forbidden", detail: "Your role does not allow this.")

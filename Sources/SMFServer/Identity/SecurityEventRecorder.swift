@@ -21,6 +21,10 @@ enum SecurityEventType: String, Sendable, CaseIterable {
     case csrfRejected = "csrf.rejected"
     case rateLimitExceeded = "ratelimit.exceeded"
     case usageAnomaly = "usage.anomaly"
+    /// What runs on incoming events changed (issue 7): who made which
+    /// flow version live, or took a flow offline.
+    case flowDeployed = "flow.deployed"
+    case flowUndeployed = "flow.undeployed"
 }
 
 enum SecurityEventOutcome: String, Sendable {

@@ -1,0 +1,70 @@
+import Fluent
+import Foundation
+import SMFCore
+import Vapor
+
+extension FlowController {
+    /// `POST /flows/:flowID/deploy {version}`: makes that version the live
+    /// one. Rollback is deploying an older number. The version is validated
+    /// again for deployment: credentials must now be set and still exist.
+    @Sendable static func deploy(_ request: Request) async throws -> Response {
+        let grant = try request.grant()
+        let expected = try FlowETag.expectedRevision(request)
+        let body = try request.decodeStrict(DeployBody.self)
+        let current = try await load(request, grant: grant)
+        try requireLive(current)
+        guard current.revision == expected else { throw SMFError.preconditionFailed }
+        guard body.version <= current.latestVersion else {
+            throw SMFError.validation([.init(pointer: "/version", detail: "This flow has no such version.")])
+        }
+        let version = try await loadVersion(current, number: body.version, on: request.db)
+        let document = try FlowDocumentCodec.decode(version.document)
+        let checked = try await FlowChecker(workspaceID: grant.workspaceID, database: request.db)
+            .requireValid(document, purpose: .deploy)
+        let now = request.application.smf.clock.now()
+        let flow = try await mutate(current, expected: expected, request: request) { flow, db in
+            try requireLive(flow)
+            flow.deployedVersion = body.version
+            flow.status = FlowStatus.deployed.rawValue
+            flow.updatedAt = now
+            try await flow.save(on: db)
+        }
+        await request.application.smf.events.record(
+            .flowDeployed, .success, on: request, userID: grant.caller.userID, apiKeyID: grant.caller.apiKeyID,
+            workspaceID: grant.workspaceID,
+            details: ["flow_id": try flow.requireID().uuidString, "version": String(body.version),
+                      "previous_version": current.deployedVersion.map(String.init) ?? "none"])
+        let latest = flow.latestVersion == body.version
+            ? document : try FlowDocumentCodec.decode(try await loadVersion(flow, number: flow.latestVersion, on: request.db).document)
+        var answer = try Self.body(for: flow, document: latest)
+        answer.warnings = checked.validation.warnings.map(FlowChecker.apiProblem)
+        return try await respond(answer, flow: flow, request: request)
+    }
+
+    /// `POST /flows/:flowID/undeploy`: no version is live any more.
+    @Sendable static func undeploy(_ request: Request) async throws -> Response {
+        let grant = try request.grant()
+        let expected = try FlowETag.expectedRevision(request)
+        try requireEmptyBody(request)
+        let current = try await load(request, grant: grant)
+        try requireLive(current)
+        guard current.revision == expected else { throw SMFError.preconditionFailed }
+        let now = request.application.smf.clock.now()
+        let flow = try await mutate(current, expected: expected, request: request) { flow, db in
+            try requireLive(flow)
+            flow.deployedVersion = nil
+            flow.status = FlowStatus.draft.rawValue
+            flow.updatedAt = now
+            try await flow.save(on: db)
+        }
+        if let previous = current.deployedVersion {
+            await request.application.smf.events.record(
+                .flowUndeployed, .success, on: request, userID: grant.caller.userID, apiKeyID: grant.caller.apiKeyID,
+                workspaceID: grant.workspaceID,
+                details: ["flow_id": try flow.requireID().uuidString, "version": String(previous)])
+        }
+        let version = try await loadVersion(flow, number: flow.latestVersion, on: request.db)
+        return try await respond(try Self.body(for: flow, document: try FlowDocumentCodec.decode(version.document)),
+                                 flow: flow, request: request)
+    }
+}

@@ -1,0 +1,54 @@
+import Foundation
+
+/// The opaque position of a flow list page: the last row's creation time
+/// (whole milliseconds) and id. Keyset pagination: rows inserted while a
+/// client pages are never shown twice and never shift a row out of view.
+struct FlowCursor: Equatable {
+    let createdMilliseconds: Int64
+    let id: UUID
+
+    var encoded: String {
+        Data("f1|\(createdMilliseconds)|\(id.uuidString)".utf8).base64URLEncodedString()
+    }
+
+    init(createdMilliseconds: Int64, id: UUID) {
+        self.createdMilliseconds = createdMilliseconds
+        self.id = id
+    }
+
+    init?(_ raw: String) {
+        guard let text = Base64URL.decodeText(raw, maxLength: 128) else { return nil }
+        let parts = text.split(separator: "|")
+        guard parts.count == 3, parts[0] == "f1", let milliseconds = Int64(parts[1]),
+              let id = UUID(uuidString: String(parts[2])) else { return nil }
+        self.init(createdMilliseconds: milliseconds, id: id)
+    }
+}
+
+/// The position of a version list page: the last version number shown.
+struct FlowVersionCursor: Equatable {
+    let number: Int
+
+    var encoded: String { Data("v1|\(number)".utf8).base64URLEncodedString() }
+
+    init(number: Int) { self.number = number }
+
+    init?(_ raw: String) {
+        guard let text = Base64URL.decodeText(raw, maxLength: 64) else { return nil }
+        let parts = text.split(separator: "|")
+        guard parts.count == 2, parts[0] == "v1", let number = Int(parts[1]), number > 0 else { return nil }
+        self.init(number: number)
+    }
+}
+
+enum Base64URL {
+    static func decodeText(_ raw: String, maxLength: Int) -> String? {
+        guard !raw.isEmpty, raw.utf8.count <= maxLength,
+              raw.utf8.allSatisfy({ $0 == 45 || $0 == 95 || (48...57).contains($0) || (65...90).contains($0) || (97...122).contains($0) })
+        else { return nil }
+        var base64 = raw.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while base64.count % 4 != 0 { base64 += "=" }
+        guard let data = Data(base64Encoded: base64) else { return nil }
+        return String(data: data, encoding: .utf8)
+    }
+}
