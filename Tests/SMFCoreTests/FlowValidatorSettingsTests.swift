@@ -168,6 +168,8 @@ import SMFCore
         let long = "https://example.com/" + String(repeating: "a", count: 2029)
         expectProblem(F.validate(base.setting("nodes.3.settings.url", to: .string(long))), Code.settingTooLong, at: pointer)
         #expect(F.validate(base.setting("nodes.3.settings.url", to: "http://203.0.113.9:8080/hook#frag")).isValid)
+        // Spaces inside a placeholder's braces are fine.
+        #expect(F.validate(base.setting("nodes.3.settings.url", to: "https://example.com/a?chat={{ message.chat.id }}")).isValid)
     }
 
     @Test func http_request_headers() {

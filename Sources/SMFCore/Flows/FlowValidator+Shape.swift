@@ -37,7 +37,7 @@ extension ValidationRun {
     mutating func checkShape(_ top: [String: JSONValue]) -> Shape {
         var shape = Shape()
         var complete = true
-        unknownKeys(top, allowed: ["nodes", "edges"], at: "")
+        unknownKeys(top, allowed: Keys.document, at: "")
         let nodes = requiredArray(top, "nodes", at: "")
         let edges = requiredArray(top, "edges", at: "")
         complete = nodes != nil && edges != nil
@@ -82,7 +82,7 @@ extension ValidationRun {
             node.complete = false
             return node
         }
-        unknownKeys(members, allowed: ["id", "type", "version", "settings", "position"], at: pointer)
+        unknownKeys(members, allowed: Keys.node, at: pointer)
         node.id = requiredString(members, "id", at: pointer)
         node.typeName = requiredString(members, "type", at: pointer)
         switch members["version"] {
@@ -123,7 +123,7 @@ extension ValidationRun {
             error(pointer, Code.wrongType, "a position must be an object with x and y, not \(value.typeName)")
             return nil
         }
-        unknownKeys(members, allowed: ["x", "y"], at: pointer)
+        unknownKeys(members, allowed: Keys.position, at: pointer)
         var coordinates: [Double] = []
         for key in ["x", "y"] {
             switch members[key] {
@@ -148,7 +148,7 @@ extension ValidationRun {
             error(pointer, Code.wrongType, "an edge must be an object with from and to, not \(value.typeName)")
             return edge
         }
-        unknownKeys(members, allowed: ["from", "to"], at: pointer)
+        unknownKeys(members, allowed: Keys.edge, at: pointer)
         edge.from = parseEndpoint(members, "from", at: pointer)
         edge.to = parseEndpoint(members, "to", at: pointer)
         return edge
@@ -164,7 +164,7 @@ extension ValidationRun {
             error(pointer, Code.wrongType, "\(key) must be an object with node and port, not \(value.typeName)")
             return nil
         }
-        unknownKeys(endpoint, allowed: ["node", "port"], at: pointer)
+        unknownKeys(endpoint, allowed: Keys.endpoint, at: pointer)
         let node = requiredString(endpoint, "node", at: pointer)
         let port = requiredString(endpoint, "port", at: pointer)
         guard let node, let port else { return nil }
@@ -172,6 +172,15 @@ extension ValidationRun {
     }
 
     // MARK: - Helpers
+
+    /// The keys each object of the document may have (built once, not per call).
+    enum Keys {
+        static let document: Set<String> = ["nodes", "edges"]
+        static let node: Set<String> = ["id", "type", "version", "settings", "position"]
+        static let position: Set<String> = ["x", "y"]
+        static let edge: Set<String> = ["from", "to"]
+        static let endpoint: Set<String> = ["node", "port"]
+    }
 
     /// `^[A-Za-z0-9_-]{1,64}$`, by hand.
     static func isValidNodeID(_ id: String) -> Bool {
@@ -182,6 +191,7 @@ extension ValidationRun {
 
     /// Reports every key of `members` not in `allowed` (`unknown-field`).
     mutating func unknownKeys(_ members: [String: JSONValue], allowed: Set<String>, at pointer: String) {
+        guard members.count > allowed.count || members.keys.contains(where: { !allowed.contains($0) }) else { return }
         for key in members.keys where !allowed.contains(key) {
             let allowedList = allowed.sorted().joined(separator: ", ")
             if key.utf8.count > FlowLimits.maxQuotedCharacters {

@@ -14,7 +14,10 @@ public enum HTTPRules {
     /// Why `text` is not an acceptable `http.request` URL, or nil.
     static func urlProblem(_ text: String) -> String? {
         if let problem = TemplateSyntax.problem(in: text) { return problem }
-        if text.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value == 0x7F }) {
+        // Placeholders may have spaces inside the braces ({{ input }}); the
+        // rest of the URL may not.
+        let literal = TemplateSyntax.replacingPlaceholders(in: text)
+        if literal.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value == 0x7F }) {
             return "contains spaces or control characters"
         }
         guard let schemeEnd = text.firstRange(of: "://") else { return "is not an absolute http or https URL" }
@@ -24,8 +27,8 @@ public enum HTTPRules {
         // placeholder there would let message text choose the host.
         let afterScheme = text[schemeEnd.upperBound...]
         let authority = afterScheme.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
-        if authority.contains("{") || authority.contains("}") { return "may not use placeholders in the host" }
-        guard let components = URLComponents(string: TemplateSyntax.replacingPlaceholders(in: text)) else {
+        if authority.contains(where: { $0 == "{" || $0 == "}" }) { return "may not use placeholders in the host" }
+        guard let components = URLComponents(string: literal) else {
             return "is not a valid URL"
         }
         guard let host = components.host, !host.isEmpty else { return "has no host" }
@@ -35,9 +38,11 @@ public enum HTTPRules {
         return nil
     }
 
+    /// RFC 9110 `tchar`s besides letters and digits.
+    private static let tokenSpecials = Set("!#$%&'*+-.^_`|~".utf8)
+
     /// Why `name` is not an acceptable header name, as (code, detail), or nil.
     static func headerNameProblem(_ name: String) -> (code: String, detail: String)? {
-        let tokenSpecials = Set("!#$%&'*+-.^_`|~".utf8)
         guard !name.isEmpty, name.utf8.allSatisfy({ ASCII.isAlphanumeric($0) || tokenSpecials.contains($0) }) else {
             return (FlowProblem.Code.settingPatternMismatch, "is not an HTTP header name (letters, digits and !#$%&'*+-.^_`|~)")
         }

@@ -60,18 +60,24 @@ public enum TemplateSyntax {
     /// `text` with every placeholder replaced by `x` (for checking the
     /// rest, e.g. a URL). Assumes `problem(in:)` found none.
     static func replacingPlaceholders(in text: String) -> String {
-        var result = ""
-        var rest = Substring(text)
-        while let open = rest.firstRange(of: "{{") {
-            result += rest[..<open.lowerBound]
-            guard let close = rest[open.upperBound...].firstRange(of: "}}") else {
-                rest = rest[open.lowerBound...]
-                break
+        let bytes = Array(text.utf8)
+        var result: [UInt8] = []
+        result.reserveCapacity(bytes.count)
+        var index = 0
+        while index < bytes.count {
+            if index + 1 < bytes.count, bytes[index] == UInt8(ascii: "{"), bytes[index + 1] == UInt8(ascii: "{") {
+                var end = index + 2
+                while end + 1 < bytes.count, !(bytes[end] == UInt8(ascii: "}") && bytes[end + 1] == UInt8(ascii: "}")) { end += 1 }
+                if end + 1 < bytes.count {
+                    result.append(UInt8(ascii: "x"))
+                    index = end + 2
+                    continue
+                }
             }
-            result += "x"
-            rest = rest[close.upperBound...]
+            result.append(bytes[index])
+            index += 1
         }
-        return result + rest
+        return String(decoding: result, as: UTF8.self)
     }
 }
 
