@@ -76,6 +76,21 @@ import SMFCore
         }
     }
 
+    /// The fast parser reads back what JSONEncoder wrote, equal to what
+    /// JSONDecoder reads.
+    @Test func parser_agrees_with_json_decoder() async {
+        await propertyCheck(count: Self.count, input: Gen.uint64(in: 0...UInt64.max)) { seed in
+            var factory = GraphFactory(seed: seed)
+            let value = factory.chance(0.5) ? factory.randomJSON(depth: 0, maxDepth: 6) : factory.mostlyValidDocument().0
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = factory.chance(0.5) ? [.sortedKeys] : [.prettyPrinted, .withoutEscapingSlashes]
+            guard let data = try? encoder.encode(value) else { return }
+            let decoded = try? JSONDecoder().decode(JSONValue.self, from: data)
+            let parsed = try? JSONValue(parsing: data)
+            #expect(parsed != nil && parsed == decoded, "seed \(seed)")
+        }
+    }
+
     /// Deep nesting up to the decoder's own depth limit is bounded by our
     /// walk (no recursion past FlowLimits.maxDepth).
     @Test func very_deep_nesting_is_reported_not_recursed() {
