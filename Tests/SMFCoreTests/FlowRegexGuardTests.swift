@@ -1,3 +1,5 @@
+import Foundation
+import PropertyBased
 import Testing
 import SMFCore
 
@@ -46,5 +48,18 @@ import SMFCore
     @Test func ten_quantifiers_are_fine_eleven_are_not() {
         #expect(RegexGuard.check(String(repeating: "a?", count: 10)) == nil)
         #expect(RegexGuard.check(String(repeating: "a?", count: 11)) != nil)
+    }
+
+    /// Random patterns from regex syntax characters: the guard never traps,
+    /// and whatever it accepts compiles and has no backreference.
+    @Test func random_patterns_never_crash_the_guard() async {
+        let alphabet = Array(#"ab.\\()[]{}|*+?^$,0123-:=!<>#kQEpPxNdw"#)
+        await propertyCheck(count: 500, input: Gen.int(in: 0...(alphabet.count - 1)).array(of: 0...40)) { indices in
+            let pattern = String(indices.map { alphabet[$0] })
+            if RegexGuard.check(pattern) == nil {
+                #expect((try? NSRegularExpression(pattern: pattern, options: [.caseInsensitive])) != nil, "\(pattern)")
+                #expect(pattern.range(of: #"\\[1-9]"#, options: .regularExpression) == nil || pattern.contains(#"\\\\"#), "\(pattern)")
+            }
+        }
     }
 }

@@ -59,7 +59,8 @@ extension ValidationRun {
         if type.input(named: from.port) != nil {
             error(edge.pointer + "/from/port", Code.edgeFromInput, "\(Quote.user(from.port)) is an input of \(type.id); an edge starts at an output")
         } else {
-            let known = outputs.keys.sorted().joined(separator: ", ")
+            // Output names may come from settings (user input): cut the list.
+            let known = Quote.list(outputs.keys.sorted())
             error(edge.pointer + "/from/port", Code.edgeUnknownPort, "\(type.id) has no output \(Quote.user(from.port)) (outputs: \(known.isEmpty ? "none" : known))")
         }
         return nil
@@ -77,7 +78,7 @@ extension ValidationRun {
             if type.outputs(for: node.settings).contains(where: { $0.name == to.port }) {
                 error(edge.pointer + "/to/port", Code.edgeIntoOutput, "\(Quote.user(to.port)) is an output of \(type.id); an edge ends at an input")
             } else {
-                let known = type.inputs.map(\.name).joined(separator: ", ")
+                let known = Quote.list(type.inputs.map(\.name))
                 error(edge.pointer + "/to/port", Code.edgeUnknownPort, "\(type.id) has no input \(Quote.user(to.port)) (inputs: \(known.isEmpty ? "none" : known))")
             }
             return nil

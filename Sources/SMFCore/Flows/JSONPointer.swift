@@ -56,4 +56,12 @@ enum Quote {
         }
         return result + "\""
     }
+
+    /// Names joined with ", " (for lists that may hold user input, such as
+    /// ports named by settings), cut at the same limit.
+    static func list(_ names: [String]) -> String {
+        let joined = names.joined(separator: ", ")
+        guard joined.count > FlowLimits.maxQuotedCharacters else { return joined }
+        return String(joined.prefix(FlowLimits.maxQuotedCharacters)) + "…"
+    }
 }
