@@ -51,14 +51,14 @@ import SMFCore
     }
 
     /// Random patterns from regex syntax characters: the guard never traps,
-    /// and whatever it accepts compiles and has no backreference.
+    /// and whatever it accepts compiles. (Backreferences are covered by the
+    /// examples above: telling `\1` from `[\1]` or `\\1` needs a parser.)
     @Test func random_patterns_never_crash_the_guard() async {
         let alphabet = Array(#"ab.\\()[]{}|*+?^$,0123-:=!<>#kQEpPxNdw"#)
         await propertyCheck(count: 500, input: Gen.int(in: 0...(alphabet.count - 1)).array(of: 0...40)) { indices in
             let pattern = String(indices.map { alphabet[$0] })
             if RegexGuard.check(pattern) == nil {
                 #expect((try? NSRegularExpression(pattern: pattern, options: [.caseInsensitive])) != nil, "\(pattern)")
-                #expect(pattern.range(of: #"\\[1-9]"#, options: .regularExpression) == nil || pattern.contains(#"\\\\"#), "\(pattern)")
             }
         }
     }
