@@ -66,7 +66,7 @@ import VaporTesting
             let missing = try await f.send(.PUT, "\(f.base)/\(id)", body: body)
             #expect(missing.status == .preconditionRequired)
             #expect(missing.problem?["type"] as? String == "urn:smflow:problem:precondition-required")
-            for stale in ["\"r7\"", "*", "W/\"r1\"", "\"r1\", \"r2\"", "r1"] {
+            for stale in ["\"r7\"", "*", "W/\"r1\"", "\"r1\", \"r2\"", "r1", "\"r01\"", "\"r+1\"", "\"r\"", "\"R1\""] {
                 let response = try await f.send(.PUT, "\(f.base)/\(id)", ifMatch: stale, body: body)
                 #expect(response.status == .preconditionFailed, "If-Match: \(stale)")
             }
@@ -166,7 +166,9 @@ import VaporTesting
             let edit = try await f.send(.PUT, "\(f.base)/\(id)", ifMatch: "\"r2\"", body: ["name": "X", "document": FlowFixtures.minimal])
             #expect(edit.status == .conflict)
 
-            let restored = try await f.send(.POST, "\(f.base)/\(id)/restore", ifMatch: "\"r2\"")
+            let notEmpty = try await f.send(.POST, "\(f.base)/\(id)/restore", ifMatch: "\"r2\"", body: ["force": true])
+            #expect(notEmpty.status == .unprocessableEntity)
+            let restored = try await f.send(.POST, "\(f.base)/\(id)/restore", ifMatch: "\"r2\"", body: [:])
             #expect(restored.status == .ok)
             #expect(restored.json["status"] as? String == "draft")
             #expect(try await f.send(.POST, "\(f.base)/\(id)/restore", ifMatch: "\"r3\"").status == .conflict)

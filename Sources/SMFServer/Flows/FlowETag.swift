@@ -18,8 +18,11 @@ enum FlowETag {
         let tag = raw.trimmingCharacters(in: .whitespaces)
         // `*` would mean "whatever is there", which is the lost update this
         // header exists to prevent; only our own strong tags are accepted.
-        guard tag.utf8.count <= 24, tag.hasPrefix("\"r"), tag.hasSuffix("\""),
-              let revision = Int(tag.dropFirst(2).dropLast()), revision > 0
+        // Strong comparison is exact: `"r01"` or `"r+1"` is not `"r1"`.
+        let digits = tag.utf8.dropFirst(2).dropLast()
+        guard tag.utf8.count <= 24, tag.hasPrefix("\"r"), tag.hasSuffix("\""), tag.utf8.count > 3,
+              digits.first != UInt8(ascii: "0"), digits.allSatisfy({ (48...57).contains($0) }),
+              let revision = Int(String(decoding: digits, as: UTF8.self)), revision > 0
         else { throw SMFError.preconditionFailed }
         return revision
     }

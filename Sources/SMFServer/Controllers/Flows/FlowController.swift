@@ -137,8 +137,8 @@ extension FlowController {
     /// Bodies are optional on restore/undeploy; when one is sent it must be `{}`.
     static func requireEmptyBody(_ request: Request) throws {
         guard let buffer = request.body.data, buffer.readableBytes > 0 else { return }
-        let text = String(buffer: buffer).trimmingCharacters(in: .whitespacesAndNewlines)
-        guard text == "{}" else {
+        let object = try? JSONSerialization.jsonObject(with: Data(buffer.readableBytesView)) as? [String: Any]
+        guard object?.isEmpty == true else {
             throw SMFError.validation([.init(pointer: "", detail: "Send no body, or an empty JSON object.")])
         }
     }
