@@ -321,6 +321,20 @@ import VaporTesting
             let tooLarge = try await app.testing(method: .running(port: 0)).sendRequest(
                 .POST, f.base, headers: f.headers.adding(.json), body: jsonBody(huge))
             #expect(tooLarge.status == .payloadTooLarge, "\(tooLarge.status) \(String(buffer: tooLarge.body).prefix(300))")
+            // A repeated key could mean one thing to one reader and another to the next: refused.
+            let repeated = try await app.testing().sendRequest(
+                .POST, f.base, headers: f.headers.adding(.json),
+                body: ByteBuffer(string: #"{"name":"A","name":"B","document":{"nodes":[],"edges":[]}}"#))
+            #expect(repeated.status == .badRequest)
+            let malformed = try await app.testing().sendRequest(
+                .POST, f.base, headers: f.headers.adding(.json), body: ByteBuffer(string: #"{"name":"<script>","document":"#))
+            #expect(malformed.status == .badRequest)
+            #expect(!String(buffer: malformed.body).contains("<script>"), "errors do not quote the input")
+            let wrongTypes = try await f.send(.POST, f.base, body: ["name": 5, "document": FlowFixtures.minimal, "comment": true])
+            #expect(Set((wrongTypes.problem?["errors"] as? [[String: Any]] ?? []).compactMap { $0["pointer"] as? String })
+                    == ["/name", "/comment"])
+            let noDocument = try await f.send(.POST, f.base, body: ["name": "A"])
+            #expect((noDocument.problem?["errors"] as? [[String: Any]])?.first?["pointer"] as? String == "/document")
             #expect(try await f.send(.GET, "\(f.base)/not-a-uuid").status == .notFound)
             #expect(try await f.send(.GET, "\(f.base)/\(UUID())/diff?from=1").status == .badRequest)
         }

@@ -137,12 +137,8 @@ enum AuthController {
     @Sendable static func me(_ request: Request) async throws -> AuthBodies.Me {
         let userID = try request.userID()
         guard let user = try await User.find(userID, on: request.db) else { throw SMFError.unauthenticated }
-        let memberships = try await Membership.query(on: request.db).filter(\.$userID == userID).all()
-        var workspaces: [AuthBodies.Me.Membership] = []
-        for membership in memberships {
-            if let workspace = try await Workspace.find(membership.workspaceID, on: request.db) {
-                workspaces.append(.init(workspace_id: membership.workspaceID, name: workspace.name, role: membership.role))
-            }
+        let workspaces = try await WorkspaceController.memberships(of: userID, on: request.db).map { membership, workspace in
+            AuthBodies.Me.Membership(workspace_id: membership.workspaceID, name: workspace.name, role: membership.role)
         }
         return AuthBodies.Me(id: userID, email: user.email, created_at: user.createdAt,
                              workspaces: workspaces.sorted { $0.name < $1.name })

@@ -9,44 +9,71 @@ extension FlowController {
     static let commentLimit = 500
     static let exportFormat = "smflow.flow/v1"
 
-    /// `POST /flows` and `PUT /flows/:flowID`.
-    struct SaveBody: StrictBody {
+    /// `POST /flows` and `PUT /flows/:flowID`. Flow bodies are read with
+    /// `JSONObjectBody` (SMFCore's parser), not `JSONDecoder`: see there.
+    struct SaveBody {
         let name: String
         let description: String?
         let document: JSONValue
         let comment: String?
         static let fields: Set<String> = ["name", "description", "document", "comment"]
 
-        func problems() -> [SMFError.FieldError] {
-            FlowController.envelopeProblems(name: name, description: description, comment: comment)
+        init(_ request: Request) throws {
+            var body = try JSONObjectBody(request, fields: Self.fields)
+            let name = body.string("name")
+            let document = body.value("document")
+            let description = body.optionalString("description")
+            let comment = body.optionalString("comment")
+            try body.finish(name.map { FlowController.envelopeProblems(name: $0, description: description, comment: comment) } ?? [])
+            guard let name, let document else { throw SMFError.internalError }
+            (self.name, self.description, self.document, self.comment) = (name, description, document, comment)
         }
     }
 
     /// `POST /flows/import`: what `GET …/export` returns.
-    struct ImportBody: StrictBody {
+    struct ImportBody {
         let format: String
         let name: String
         let description: String?
         let document: JSONValue
         static let fields: Set<String> = ["format", "name", "description", "document"]
 
-        func problems() -> [SMFError.FieldError] {
-            var problems = FlowController.envelopeProblems(name: name, description: description, comment: nil)
-            if format != FlowController.exportFormat {
+        init(_ request: Request) throws {
+            var body = try JSONObjectBody(request, fields: Self.fields)
+            let format = body.string("format")
+            let name = body.string("name")
+            let document = body.value("document")
+            let description = body.optionalString("description")
+            var problems: [SMFError.FieldError] = []
+            if let name { problems += FlowController.envelopeProblems(name: name, description: description, comment: nil) }
+            if let format, format != FlowController.exportFormat {
                 problems.append(.init(pointer: "/format", detail: "Use \"\(FlowController.exportFormat)\"."))
             }
-            return problems
+            try body.finish(problems)
+            guard let format, let name, let document else { throw SMFError.internalError }
+            (self.format, self.name, self.description, self.document) = (format, name, description, document)
         }
     }
 
     /// `POST /flows/validate`.
-    struct ValidateBody: StrictBody {
+    struct ValidateBody {
         let document: JSONValue
-        let purpose: Purpose?
+        let purpose: ValidationPurpose
         static let fields: Set<String> = ["document", "purpose"]
 
-        enum Purpose: String, Decodable {
-            case save, deploy
+        init(_ request: Request) throws {
+            var body = try JSONObjectBody(request, fields: Self.fields)
+            let document = body.value("document")
+            var problems: [SMFError.FieldError] = []
+            var purpose = ValidationPurpose.save
+            switch body.optionalString("purpose") {
+            case nil, "save"?: break
+            case "deploy"?: purpose = .deploy
+            default: problems.append(.init(pointer: "/purpose", detail: "Use save or deploy."))
+            }
+            try body.finish(problems)
+            guard let document else { throw SMFError.internalError }
+            (self.document, self.purpose) = (document, purpose)
         }
     }
 

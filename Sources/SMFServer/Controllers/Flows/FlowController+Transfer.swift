@@ -7,10 +7,9 @@ extension FlowController {
     /// `POST /flows/validate {document, purpose}`: every problem, nothing saved.
     @Sendable static func validate(_ request: Request) async throws -> ValidationBody {
         let grant = try request.grant()
-        let body = try request.decodeStrict(ValidateBody.self)
-        let purpose: ValidationPurpose = body.purpose == .deploy ? .deploy : .save
+        let body = try ValidateBody(request)
         let checked = try await FlowChecker(workspaceID: grant.workspaceID, database: request.db)
-            .check(body.document, purpose: purpose)
+            .check(body.document, purpose: body.purpose)
         return ValidationBody(valid: checked.validation.isValid,
                               problems: checked.validation.problems.map(FlowChecker.apiProblem))
     }
@@ -34,7 +33,7 @@ extension FlowController {
     /// listed in `stripped_credentials`); the rest is validated as a save.
     @Sendable static func importFlow(_ request: Request) async throws -> Response {
         let grant = try request.grant()
-        let body = try request.decodeStrict(ImportBody.self)
+        let body = try ImportBody(request)
         let checker = FlowChecker(workspaceID: grant.workspaceID, database: request.db)
         let first = try await checker.check(body.document, purpose: .save)
         guard let parsed = first.validation.document else {

@@ -14,7 +14,7 @@ import Vapor
 enum FlowController {
     @Sendable static func create(_ request: Request) async throws -> Response {
         let grant = try request.grant()
-        let body = try request.decodeStrict(SaveBody.self)
+        let body = try SaveBody(request)
         let checked = try await FlowChecker(workspaceID: grant.workspaceID, database: request.db)
             .requireValid(body.document, purpose: .save)
         let flow = try await insert(name: body.name, description: body.description, comment: body.comment,
@@ -35,7 +35,7 @@ enum FlowController {
     @Sendable static func update(_ request: Request) async throws -> Response {
         let grant = try request.grant()
         let expected = try FlowETag.expectedRevision(request)
-        let body = try request.decodeStrict(SaveBody.self)
+        let body = try SaveBody(request)
         let current = try await load(request, grant: grant)
         try requireLive(current)
         guard current.revision == expected else { throw SMFError.preconditionFailed }

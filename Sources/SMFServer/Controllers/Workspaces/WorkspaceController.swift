@@ -39,11 +39,8 @@ enum WorkspaceController {
 
     @Sendable static func listMine(_ request: Request) async throws -> [WorkspaceBody] {
         let userID = try request.userID()
-        let memberships = try await Membership.query(on: request.db).filter(\.$userID == userID).all()
-        var result: [WorkspaceBody] = []
-        for membership in memberships {
-            guard let workspace = try await Workspace.find(membership.workspaceID, on: request.db) else { continue }
-            result.append(WorkspaceBody(id: membership.workspaceID, name: workspace.name, role: membership.role, created_at: workspace.createdAt))
+        let result = try await Self.memberships(of: userID, on: request.db).map { membership, workspace in
+            WorkspaceBody(id: membership.workspaceID, name: workspace.name, role: membership.role, created_at: workspace.createdAt)
         }
         return result.sorted { ($0.name, $0.id.uuidString) < ($1.name, $1.id.uuidString) }
     }
@@ -61,5 +58,16 @@ enum WorkspaceController {
         workspace.name = body.name.trimmingCharacters(in: .whitespacesAndNewlines)
         try await workspace.save(on: request.db)
         return WorkspaceBody(id: grant.workspaceID, name: workspace.name, role: grant.role?.rawValue, created_at: workspace.createdAt)
+    }
+
+    /// The user's memberships with their workspaces: two queries however
+    /// many workspaces there are (not one per membership).
+    static func memberships(of userID: UUID, on database: any Database) async throws -> [(Membership, Workspace)] {
+        let memberships = try await Membership.query(on: database).filter(\.$userID == userID).all()
+        guard !memberships.isEmpty else { return [] }
+        let workspaces = try await Workspace.query(on: database).filter(\.$id ~~ memberships.map(\.workspaceID)).all()
+        let byID = Dictionary(workspaces.compactMap { workspace in workspace.id.map { ($0, workspace) } },
+                              uniquingKeysWith: { first, _ in first })
+        return memberships.compactMap { membership in byID[membership.workspaceID].map { (membership, $0) } }
     }
 }
