@@ -60,6 +60,9 @@ struct AuditLiveTests {
                     "\(report.details("app.https"))")
             #expect(report.details("app.rate-limiting").contains("429 after"), "\(report.details("app.rate-limiting"))")
             #expect(report.details("network.admin-private").contains("/metrics → 403"), "\(report.details("network.admin-private"))")
+            // Every protected GET the served OpenAPI document lists was probed anonymously.
+            #expect(report.details("app.authn-authz").contains("protected GET operations of /api/v1/openapi.json"),
+                    "\(report.details("app.authn-authz"))")
         }
     }
 

@@ -19,6 +19,27 @@ import Testing
         ("X-XSS-Protection", "0"),
     ]
 
+    @Test func protected_get_operations_come_from_the_openapi_document() {
+        let document = #"""
+        {"openapi": "3.1.0", "security": [{"session": []}], "paths": {
+          "/healthz": {"get": {"security": []}},
+          "/api/v1/node-types": {"get": {"security": [{}]}},
+          "/api/v1/auth/me": {"get": {}},
+          "/api/v1/workspaces/{workspaceID}/flows/{flowID}/versions/{version}": {
+            "parameters": [{"name": "workspaceID", "in": "path", "schema": {"type": "string", "format": "uuid"}}],
+            "get": {"security": [{"apiKey": ["flows:read"]}], "parameters": [
+              {"name": "flowID", "in": "path", "schema": {"type": "string"}},
+              {"name": "version", "in": "path", "schema": {"type": "integer"}}]}},
+          "/api/v1/auth/login": {"post": {"security": []}}}}
+        """#
+        let id = "00000000-0000-4000-8000-00000000a0d1"
+        #expect(LiveAuthRules.protectedGETPaths(inOpenAPI: document) == [
+            "/api/v1/auth/me", "/api/v1/workspaces/\(id)/flows/\(id)/versions/1",
+        ])
+        #expect(LiveAuthRules.protectedGETPaths(inOpenAPI: "not json").isEmpty)
+        #expect(LiveAuthRules.protectedGETPaths(inOpenAPI: #"{"paths": {"/x": {"get": {}}}}"#).isEmpty, "no security anywhere: public")
+    }
+
     @Test func observatory_grades_the_shipped_header_set_a_plus() {
         let reply = Self.exchange(200, Self.shippedHeaders)
         let grade = ObservatoryGrade.grade(headers: reply.value, https: true, redirectsToHTTPS: true)
