@@ -1,6 +1,7 @@
 import Fluent
 import SMFCore
 import SMFSecurity
+import SQLKit
 import Vapor
 
 /// Establishes who is calling (checklist key `app.authn-authz`):
@@ -30,54 +31,49 @@ struct AuthenticationMiddleware: AsyncMiddleware {
 
     static func authenticateSession(_ token: String, viaCookie: Bool, request: Request) async throws -> Caller {
         guard OpaqueToken.isWellFormed(token) else { throw SMFError.unauthenticated }
+        guard let sql = request.db as? any SQLDatabase else { throw SMFError.internalError }
         let context = request.application.smf
         let now = context.clock.now()
-        guard let session = try await Session.query(on: request.db)
-            .filter(\.$tokenHash == OpaqueToken.hash(token)).first(),
-            let sessionID = session.id,
-            session.revokedAt == nil,
-            session.expiresAt > now,
-            session.lastSeenAt.addingTimeInterval(context.config.sessionIdleTimeout) > now,
-            let user = try await User.find(session.userID, on: request.db),
-            !user.isDisabled
+        guard let session = try await CredentialLookup.session(tokenHash: OpaqueToken.hash(token), on: sql),
+              session.revoked_at == nil,
+              session.expires_at > now,
+              session.last_seen_at.addingTimeInterval(context.config.sessionIdleTimeout) > now,
+              !session.is_disabled
         else { throw SMFError.unauthenticated }
 
         if viaCookie && Self.isUnsafe(request.method) {
-            try await CSRFGuard.check(request, csrfHash: session.csrfHash, userID: session.userID)
+            try await CSRFGuard.check(request, csrfHash: session.csrf_hash, userID: session.user_id)
         }
         // Extends the idle timeout; written at most once a minute to keep
         // reads from turning into writes.
-        if now.timeIntervalSince(session.lastSeenAt) > 60 {
-            session.lastSeenAt = now
-            try await session.save(on: request.db)
+        if now.timeIntervalSince(session.last_seen_at) > 60 {
+            try await CredentialLookup.touchSession(session.id, at: now, on: sql)
         }
-        return Caller(userID: session.userID, credential: .session(id: sessionID, viaCookie: viaCookie))
+        return Caller(userID: session.user_id, credential: .session(id: session.id, viaCookie: viaCookie))
     }
 
     static func authenticateAPIKey(_ presented: String, request: Request) async throws -> Caller {
+        guard let sql = request.db as? any SQLDatabase else { throw SMFError.internalError }
         let context = request.application.smf
         let now = context.clock.now()
-        guard let key = try await APIKey.query(on: request.db)
-            .filter(\.$keyHash == OpaqueToken.hash(presented)).first(),
-            let keyID = key.id,
-            key.revokedAt == nil,
-            key.expiresAt.map({ $0 > now }) ?? true
+        guard let key = try await CredentialLookup.apiKey(keyHash: OpaqueToken.hash(presented), on: sql),
+              key.revoked_at == nil,
+              key.expires_at.map({ $0 > now }) ?? true
         else { throw SMFError.unauthenticated }
 
         // The checklist's "use production API keys": test keys do nothing in production.
-        if key.isTest && context.config.isProduction {
-            await context.events.record(.apiKeyUsed, .denied, on: request, apiKeyID: keyID,
-                                        workspaceID: key.workspaceID, details: ["reason": "test key in production"])
+        if key.is_test && context.config.isProduction {
+            await context.events.record(.apiKeyUsed, .denied, on: request, apiKeyID: key.id,
+                                        workspaceID: key.workspace_id, details: ["reason": "test key in production"])
             throw SMFError.unauthenticated
         }
-        if key.lastUsedAt.map({ now.timeIntervalSince($0) > 3600 }) ?? true {
+        if key.last_used_at.map({ now.timeIntervalSince($0) > 3600 }) ?? true {
             // At most one write and one event per key and hour.
-            key.lastUsedAt = now
-            try await key.save(on: request.db)
-            await context.events.record(.apiKeyUsed, .success, on: request, apiKeyID: keyID, workspaceID: key.workspaceID)
+            try await CredentialLookup.touchAPIKey(key.id, at: now, on: sql)
+            await context.events.record(.apiKeyUsed, .success, on: request, apiKeyID: key.id, workspaceID: key.workspace_id)
         }
         let scopes = Set(key.scopes.split(separator: " ").compactMap { APIKeyScope(rawValue: String($0)) })
-        return Caller(userID: nil, credential: .apiKey(id: keyID, workspaceID: key.workspaceID, scopes: scopes))
+        return Caller(userID: nil, credential: .apiKey(id: key.id, workspaceID: key.workspace_id, scopes: scopes))
     }
 
     static func isUnsafe(_ method: HTTPMethod) -> Bool {

@@ -1,5 +1,5 @@
 import Fluent
-import FluentSQL
+import SQLKit
 import Foundation
 import Vapor
 
@@ -20,35 +20,20 @@ extension FlowController {
         }
         try query.finish()
 
-        let builder = Flow.query(on: request.db).filter(\.$workspaceID == grant.workspaceID)
-        if let status {
-            builder.filter(\.$status == status.rawValue)
-            if status == .deleted {
-                builder.filter(\.$deletedAt > FlowRetention.cutoff(now: request.application.smf.clock.now()))
-            }
-        } else {
-            builder.filter(\.$status != FlowStatus.deleted.rawValue)
-        }
-        if let name, !name.isEmpty {
-            // A substring match in which % and _ are literal characters.
-            let escaped = name.lowercased().replacingOccurrences(of: "\\", with: "\\\\")
-                .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
-            builder.filter(.sql(embed: "\(ident: "name_search") LIKE \(bind: "%" + escaped + "%") ESCAPE '\\'"))
-        }
-        if let cursor {
-            builder.group(.or) { group in
-                group.filter(\.$createdMilliseconds < cursor.createdMilliseconds)
-                group.group(.and) {
-                    $0.filter(\.$createdMilliseconds == cursor.createdMilliseconds).filter(\.$id < cursor.id)
-                }
-            }
-        }
-        let rows = try await builder.sort(\.$createdMilliseconds, .descending).sort(\.$id, .descending)
-            .limit(limit + 1).all()
+        guard let sql = request.db as? any SQLDatabase else { throw SMFError.internalError }
+        let rows = try await FlowListQuery.run(.init(
+            workspaceID: grant.workspaceID, status: status, nameContains: name?.lowercased(), cursor: cursor,
+            deletedAfter: FlowRetention.cutoff(now: request.application.smf.clock.now()), limit: limit), on: sql)
         let page = rows.prefix(limit)
         let next = rows.count > limit
-            ? try page.last.map { FlowCursor(createdMilliseconds: $0.createdMilliseconds, id: try $0.requireID()).encoded }
+            ? page.last.map { FlowCursor(createdMilliseconds: $0.created_ms, id: $0.id).encoded }
             : nil
-        return FlowPage(items: try page.map { try body(for: $0) }, next_cursor: next)
+        let items = page.map { row in
+            FlowBody(id: row.id, name: row.name, description: row.description,
+                     status: FlowStatus(rawValue: row.status) ?? .draft, latest_version: row.latest_version,
+                     deployed_version: row.deployed_version, created_at: row.created_at, updated_at: row.updated_at,
+                     deleted_at: row.deleted_at, etag: FlowETag.make(revision: row.revision))
+        }
+        return FlowPage(items: items, next_cursor: next)
     }
 }
