@@ -7,7 +7,7 @@ extension FlowController {
     /// `GET /flows?limit&cursor&name&status`: newest first, keyset-paginated
     /// on (creation time, id). Deleted flows are listed only with
     /// `status=deleted`. Documents are not loaded: a page is one indexed query.
-    @Sendable static func list(_ request: Request) async throws -> FlowPage {
+    @Sendable static func list(_ request: Request) async throws -> Response {
         let grant = try request.grant()
         var query = try StrictQuery(request, allowed: ["limit", "cursor", "name", "status"])
         let limit = query.integer("limit", in: 1...100) ?? 50
@@ -28,12 +28,8 @@ extension FlowController {
         let next = rows.count > limit
             ? page.last.map { FlowCursor(createdMilliseconds: $0.created_ms, id: $0.id).encoded }
             : nil
-        let items = page.map { row in
-            FlowBody(id: row.id, name: row.name, description: row.description,
-                     status: FlowStatus(rawValue: row.status) ?? .draft, latest_version: row.latest_version,
-                     deployed_version: row.deployed_version, created_at: row.created_at, updated_at: row.updated_at,
-                     deleted_at: row.deleted_at, etag: FlowETag.make(revision: row.revision))
-        }
-        return FlowPage(items: items, next_cursor: next)
+        var headers = HTTPHeaders()
+        headers.contentType = .json
+        return Response(status: .ok, headers: headers, body: .init(buffer: FlowListJSON.page(page, nextCursor: next)))
     }
 }
