@@ -48,4 +48,25 @@ import VaporTesting
             try await client.shutdown()
         }
     }
+
+    /// The count shutdown waits on before it closes the database pools: a
+    /// handler still running when they close would crash inside Fluent.
+    @Test func shutdown_waits_for_running_handlers_before_closing_the_database() async throws {
+        try await withTestApp({ $0.port = 0 }, routes: slowRoute(.milliseconds(600))) { app in
+            let metrics = app.smf.metrics
+            try await app.server.start(address: .hostname("127.0.0.1", port: 0))
+            let port = try #require(app.http.server.shared.localAddress?.port)
+            let client = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton)
+            let request = Task { try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/test/slow"), timeout: .seconds(10)) }
+            try await Task.sleep(for: .milliseconds(200))
+            #expect(metrics.requestsInFlight == 1)
+            // Too short a wait reports the handler that is still running…
+            #expect(await ServerRunner.waitForHandlers(metrics, timeout: .milliseconds(50)) == 1)
+            // …a long enough one returns as soon as it has answered.
+            #expect(await ServerRunner.waitForHandlers(metrics, timeout: .seconds(8)) == 0)
+            #expect(try await request.value.status == .ok)
+            await app.server.shutdown()
+            try await client.shutdown()
+        }
+    }
 }

@@ -51,9 +51,39 @@ public enum ServerRunner {
             try? await app.asyncShutdown()
             throw error
         }
+        // The HTTP server stops waiting after the drain timeout, but handlers
+        // still running (e.g. waiting for a database that went away) would
+        // touch the database pools after they are closed — a crash inside
+        // Fluent (`Request.db` unwraps nil). Give them the same time again;
+        // if some still run, leave without closing the pools: the process
+        // ends either way, this way with a log line and exit status 1.
+        let stillRunning = await Self.waitForHandlers(app.smf.metrics, timeout: .seconds(config.shutdownTimeoutSeconds))
+        guard stillRunning == 0 else {
+            app.logger.error("requests still running after the drain timeout; exiting without closing the database", metadata: [
+                "requests": .stringConvertible(stillRunning), "drain_timeout_s": .stringConvertible(config.shutdownTimeoutSeconds),
+            ])
+            BufferedLogWriter.standardError.flush()
+            throw DrainIncomplete(requests: stillRunning)
+        }
         try await app.asyncShutdown()
         app.logger.notice("stopped")
         BufferedLogWriter.standardError.flush()
+    }
+
+    /// Handlers were still running when the drain time was up twice over.
+    public struct DrainIncomplete: Error, CustomStringConvertible {
+        public let requests: Int
+        public var description: String { "\(requests) request(s) still running after the drain timeout" }
+    }
+
+    /// Polls the in-flight count until it is zero or `timeout` has passed;
+    /// returns the count left.
+    static func waitForHandlers(_ metrics: HTTPMetrics, timeout: Duration) async -> Int {
+        let deadline = ContinuousClock.now.advanced(by: timeout)
+        while metrics.requestsInFlight > 0, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return metrics.requestsInFlight
     }
 
     static func databaseKind(_ location: DatabaseLocation) -> String {

@@ -13,6 +13,9 @@ import Vapor
 final class HTTPMetrics: Sendable {
     let registry: PrometheusCollectorRegistry
     private let inFlight: Gauge
+    /// The same count, readable: shutdown waits for it to reach zero before
+    /// it closes the database pools (`ServerRunner`).
+    private let active = Atomic<Int>(0)
     private let databaseErrors: Counter
     /// Metric handles by "method route status", so a request does one
     /// dictionary lookup instead of the registry's name and label checks.
@@ -39,8 +42,18 @@ final class HTTPMetrics: Sendable {
         knownMethods.contains(method.rawValue) ? method.rawValue : "OTHER"
     }
 
-    func requestStarted() { inFlight.increment() }
-    func requestFinished() { inFlight.decrement() }
+    func requestStarted() {
+        inFlight.increment()
+        active.add(1, ordering: .relaxed)
+    }
+
+    func requestFinished() {
+        inFlight.decrement()
+        active.subtract(1, ordering: .relaxed)
+    }
+
+    /// Requests that entered the pipeline and have not been answered yet.
+    var requestsInFlight: Int { active.load(ordering: .relaxed) }
     func databaseError() { databaseErrors.increment() }
 
     func rateLimitRejected(policy: String) {
