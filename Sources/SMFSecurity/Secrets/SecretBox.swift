@@ -61,12 +61,12 @@ public struct SecretBox: Sendable {
     public func seal(_ plaintext: Data, associatedData: Data) throws -> String {
         let box = try AES.GCM.seal(plaintext, using: current.symmetric, nonce: AES.GCM.Nonce(), authenticating: associatedData)
         guard let combined = box.combined else { throw OpenError.malformed }
-        return "v1.\(current.id).\(Self.base64URL(combined))"
+        return "v1.\(current.id).\(combined.base64URLEncoded())"
     }
 
     public func open(_ sealed: String, associatedData: Data) throws(OpenError) -> Data {
         let parts = sealed.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[0] == "v1", let combined = Self.data(base64URL: String(parts[2])),
+        guard parts.count == 3, parts[0] == "v1", parts[2].utf8.count <= 1 << 20, let combined = Data(base64URLEncoded: String(parts[2])),
               combined.count >= 12 + 16 else { throw .malformed }
         let id = String(parts[1])
         guard let key = ([current] + previous).first(where: { $0.id == id }) else { throw .unknownKey }
@@ -87,17 +87,5 @@ public struct SecretBox: Sendable {
     /// moved to another row or workspace no longer opens.
     public static func credentialContext(workspaceID: UUID, credentialID: UUID) -> Data {
         Data("smflow:credential:\(workspaceID.uuidString.lowercased()):\(credentialID.uuidString.lowercased())".utf8)
-    }
-
-    static func base64URL(_ data: Data) -> String {
-        data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-    }
-
-    static func data(base64URL text: String) -> Data? {
-        guard !text.isEmpty, text.utf8.count <= 1 << 20 else { return nil }
-        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while base64.utf8.count % 4 != 0 { base64 += "=" }
-        return Data(base64Encoded: base64)
     }
 }

@@ -51,10 +51,18 @@ public enum APIKeyFormat {
 }
 
 extension Data {
-    func base64URLEncoded() -> String {
+    /// Base64url without padding (RFC 4648 §5): tokens, cursors, sealed secrets.
+    public func base64URLEncoded() -> String {
         base64EncodedString()
             .replacingOccurrences(of: "+", with: "-")
             .replacingOccurrences(of: "/", with: "_")
             .replacingOccurrences(of: "=", with: "")
+    }
+
+    /// Decodes base64url with or without padding; nil for anything else.
+    public init?(base64URLEncoded text: String) {
+        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while base64.utf8.count % 4 != 0 { base64 += "=" }
+        self.init(base64Encoded: base64)
     }
 }

@@ -14,6 +14,8 @@ struct FlowChecker {
     struct Checked {
         let validation: FlowValidation
         let encoded: FlowDocumentCodec.Encoded
+        /// The workspace's credentials the document references, by lower-cased id.
+        let credentials: [String: CredentialKind]
     }
 
     func check(_ document: JSONValue, purpose: ValidationPurpose) async throws -> Checked {
@@ -21,7 +23,7 @@ struct FlowChecker {
         let credentials = try await kinds(of: FlowValidator.credentialReferences(in: document, catalog: .standard))
         let validation = FlowValidator.validate(document, byteCount: encoded.byteCount, credentials: credentials,
                                                 purpose: purpose, catalog: .standard)
-        return Checked(validation: validation, encoded: encoded)
+        return Checked(validation: validation, encoded: encoded, credentials: credentials)
     }
 
     /// Like `check`, but refuses (422) a document with errors.

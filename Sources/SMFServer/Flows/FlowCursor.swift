@@ -1,4 +1,5 @@
 import Foundation
+import SMFSecurity
 
 /// The opaque position of a flow list page: the last row's creation time
 /// (whole milliseconds) and id. Keyset pagination: rows inserted while a
@@ -8,7 +9,7 @@ struct FlowCursor: Equatable {
     let id: UUID
 
     var encoded: String {
-        Data("f1|\(createdMilliseconds)|\(id.uuidString)".utf8).base64URLEncodedString()
+        Data("f1|\(createdMilliseconds)|\(id.uuidString)".utf8).base64URLEncoded()
     }
 
     init(createdMilliseconds: Int64, id: UUID) {
@@ -29,7 +30,7 @@ struct FlowCursor: Equatable {
 struct FlowVersionCursor: Equatable {
     let number: Int
 
-    var encoded: String { Data("v1|\(number)".utf8).base64URLEncodedString() }
+    var encoded: String { Data("v1|\(number)".utf8).base64URLEncoded() }
 
     init(number: Int) { self.number = number }
 
@@ -46,9 +47,7 @@ enum Base64URL {
         guard !raw.isEmpty, raw.utf8.count <= maxLength,
               raw.utf8.allSatisfy({ $0 == 45 || $0 == 95 || (48...57).contains($0) || (65...90).contains($0) || (97...122).contains($0) })
         else { return nil }
-        var base64 = raw.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while base64.count % 4 != 0 { base64 += "=" }
-        guard let data = Data(base64Encoded: base64) else { return nil }
+        guard let data = Data(base64URLEncoded: raw) else { return nil }
         return String(data: data, encoding: .utf8)
     }
 }

@@ -43,6 +43,8 @@ enum FlowListJSON {
         return out
     }
 
+    private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
+
     /// A JSON string: `"` and `\` escaped, control characters as `\b \f \n
     /// \r \t` or `\u00XX`, everything else (slashes, non-ASCII) as UTF-8.
     static func writeString(_ text: String, to out: inout ByteBuffer) {
@@ -63,7 +65,6 @@ enum FlowListJSON {
                 case 0x0D: out.writeStaticString("\\r")
                 case 0x09: out.writeStaticString("\\t")
                 default:
-                    let hex: [UInt8] = Array("0123456789abcdef".utf8)
                     out.writeStaticString("\\u00")
                     out.writeInteger(hex[Int(byte >> 4)])
                     out.writeInteger(hex[Int(byte & 0x0F)])

@@ -39,8 +39,8 @@ extension FlowController {
         guard let parsed = first.validation.document else {
             throw FlowChecker.invalid(first.validation.errors)
         }
-        let owned = try await checker.kinds(of: FlowValidator.credentialReferences(in: body.document, catalog: .standard))
-        let (stripped, pointers) = parsed.strippingCredentials(notIn: Set(owned.keys), catalog: .standard)
+        // The first check already loaded the workspace's credentials among the references.
+        let (stripped, pointers) = parsed.strippingCredentials(notIn: Set(first.credentials.keys), catalog: .standard)
         let document = pointers.isEmpty ? body.document : try FlowDocumentCodec.encode(stripped)
         let checked = try await checker.requireValid(document, purpose: .save)
         let flow = try await insert(name: body.name, description: body.description, comment: "Imported",

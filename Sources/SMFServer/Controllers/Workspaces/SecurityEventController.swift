@@ -1,5 +1,6 @@
 import Fluent
 import Foundation
+import SMFSecurity
 import Vapor
 
 /// `GET /api/v1/workspaces/:workspaceID/security-events` (admin+): the
@@ -68,14 +69,12 @@ enum SecurityEventController {
 
         static func encodeCursor(_ date: Date, _ id: UUID) -> String {
             let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded())
-            return Data("\(milliseconds)|\(id.uuidString)".utf8).base64URLEncodedString()
+            return Data("\(milliseconds)|\(id.uuidString)".utf8).base64URLEncoded()
         }
 
         static func decodeCursor(_ raw: String) -> (Date, UUID)? {
             guard raw.utf8.count <= 128 else { return nil }
-            var base64 = raw.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-            while base64.count % 4 != 0 { base64 += "=" }
-            guard let data = Data(base64Encoded: base64) else { return nil }
+            guard let data = Data(base64URLEncoded: raw) else { return nil }
             let parts = String(decoding: data, as: UTF8.self).split(separator: "|")
             guard parts.count == 2, let milliseconds = Int64(parts[0]), let id = UUID(uuidString: String(parts[1])) else { return nil }
             return (Date(timeIntervalSince1970: Double(milliseconds) / 1000), id)
@@ -115,12 +114,5 @@ enum SecurityEventController {
         }
         let next = rows.count > query.limit ? page.last.map { Query.encodeCursor($0.occurredAt, $0.id!) } : nil
         return Page(items: items, next_cursor: next)
-    }
-}
-
-extension Data {
-    func base64URLEncodedString() -> String {
-        base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
     }
 }
