@@ -18,6 +18,14 @@ public enum WorkspaceAction: String, Sendable, CaseIterable {
     case writeFlows
     /// Make a version live, or take the flow offline.
     case deployFlows
+    /// List credentials and read their metadata (never their secrets).
+    case readCredentials
+    /// Store, replace or delete a credential's secrets.
+    case writeCredentials
+    /// List and read executions, follow their live progress.
+    case readExecutions
+    /// Run a flow with a manual payload; replay a dead-lettered job.
+    case runFlows
 }
 
 /// The one authorization policy: for each action, the minimum role a member
@@ -49,6 +57,12 @@ public enum AuthorizationPolicy {
         case .readFlows: Rule(minimumRole: .viewer, apiKeyScope: .flowsRead)
         case .writeFlows: Rule(minimumRole: .editor, apiKeyScope: .flowsWrite)
         case .deployFlows: Rule(minimumRole: .editor, apiKeyScope: .flowsWrite)
+        // Metadata only: viewers see which credentials a flow uses.
+        case .readCredentials: Rule(minimumRole: .viewer, apiKeyScope: .credentialsWrite)
+        // Secrets are managed by admins; a key needs the explicit scope.
+        case .writeCredentials: Rule(minimumRole: .admin, apiKeyScope: .credentialsWrite)
+        case .readExecutions: Rule(minimumRole: .viewer, apiKeyScope: .executionsRead)
+        case .runFlows: Rule(minimumRole: .editor, apiKeyScope: .flowsWrite)
         }
     }
 
