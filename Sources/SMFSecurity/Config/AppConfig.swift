@@ -56,6 +56,27 @@ public struct AppConfig: Sendable {
     public var instances = 1
     public var usageAnomaly = UsageAnomalyThresholds()
 
+    // Issue 8: credential vault, outbound calls, workers and webhooks.
+
+    /// Keys that sealed secrets before the current one (newest first): they
+    /// still open old ciphertexts while `smflow secrets rotate-encryption-key`
+    /// re-encrypts them; new seals always use `encryptionKey`.
+    public var encryptionKeyPrevious: [SecretValue] = []
+    /// Host names (lower-cased) and CIDRs (canonical text) that outbound calls
+    /// may reach although they resolve into a blocked private range.
+    public var outboundAllowlist: [String] = []
+    /// Whether outbound calls may reach loopback (and a credential's
+    /// `base_url` may be `http://` on a loopback host). Deliberately not read
+    /// from the environment: only tests set it, in code, to talk to local
+    /// fakes; no deployment can switch the SSRF guard's loopback block off.
+    public var allowLoopbackOutbound = false
+    public var telegramAPIURL = "https://api.telegram.org"
+    public var graphAPIURL = "https://graph.facebook.com/v21.0"
+    public var workerConcurrency = 16
+    public var jobLeaseSeconds = 60
+    public var jobMaxAttempts = 5
+    public var webhookMaxBodyBytes = 256 * 1024
+
     public var registration: RegistrationMode {
         registrationSetting ?? (isProduction ? .invite : .open)
     }
@@ -102,6 +123,14 @@ public struct AppConfig: Sendable {
             ("SMF_RATE_LIMIT_STORE", rateLimitStore.rawValue),
             ("SMF_USAGE_ANOMALY", usageAnomaly.format()),
             ("SMF_INSTANCES", String(instances)),
+            ("SMF_ENCRYPTION_KEY_PREVIOUS", encryptionKeyPrevious.isEmpty ? "(not set)" : encryptionKeyPrevious.map(\.redacted).joined(separator: ",")),
+            ("SMF_OUTBOUND_ALLOWLIST", list(outboundAllowlist)),
+            ("SMF_TELEGRAM_API_URL", telegramAPIURL),
+            ("SMF_GRAPH_API_URL", graphAPIURL),
+            ("SMF_WORKER_CONCURRENCY", String(workerConcurrency)),
+            ("SMF_JOB_LEASE_SECONDS", String(jobLeaseSeconds)),
+            ("SMF_JOB_MAX_ATTEMPTS", String(jobMaxAttempts)),
+            ("SMF_WEBHOOK_MAX_BODY_BYTES", String(webhookMaxBodyBytes)),
         ]
     }
 }

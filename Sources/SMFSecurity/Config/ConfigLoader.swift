@@ -110,12 +110,70 @@ public enum ConfigLoader {
             config.database = .sqlite(path: (config.dataDirectory as NSString).appendingPathComponent("smflow.sqlite"))
         }
 
+        readIssue8Settings(&reader, into: &config)
+
         reader.reportUnknownVariables(strict: config.isProduction)
 
         if enforceProductionRules ?? config.isProduction {
             reader.findings += ProductionGuardrails.evaluate(config, corsProblems: corsProductionProblems)
         }
         return ConfigLoadResult(config: config, findings: reader.findings)
+    }
+}
+
+extension ConfigLoader {
+    /// The credential vault, outbound calls, workers and webhooks (issue 8).
+    /// `allowLoopbackOutbound` is not among them on purpose: see `AppConfig`.
+    fileprivate static func readIssue8Settings(_ reader: inout Reader, into config: inout AppConfig) {
+        if let raw = reader.secret("SMF_ENCRYPTION_KEY_PREVIOUS") {
+            config.encryptionKeyPrevious = raw.reveal().split(separator: ",")
+                .map { SecretValue(String($0).trimmingASCIIWhitespace()) }
+                .filter { !$0.isEmpty }
+            if let current = config.encryptionKey, config.encryptionKeyPrevious.contains(current) {
+                reader.error("SMF_ENCRYPTION_KEY_PREVIOUS", "secret-key.previous-is-current",
+                             "SMF_ENCRYPTION_KEY_PREVIOUS lists the current SMF_ENCRYPTION_KEY; list only the keys it replaced")
+            }
+        }
+        if let raw = reader.plain("SMF_OUTBOUND_ALLOWLIST") {
+            config.outboundAllowlist = []
+            for (index, entry) in raw.split(separator: ",").enumerated() {
+                let trimmed = String(entry).trimmingASCIIWhitespace()
+                if trimmed.isEmpty { continue }
+                if let network = CIDR(trimmed) {
+                    config.outboundAllowlist.append(network.description)
+                } else if OutboundAllowlist.isHostName(trimmed) {
+                    config.outboundAllowlist.append(trimmed.lowercased())
+                } else {
+                    reader.error("SMF_OUTBOUND_ALLOWLIST", "config.invalid",
+                                 "SMF_OUTBOUND_ALLOWLIST entry \(index + 1) is neither a host name (api.internal.example) nor an address or CIDR network (10.0.0.0/8) with its host bits zero")
+                }
+            }
+        }
+        if let url = reader.baseURL("SMF_TELEGRAM_API_URL") { config.telegramAPIURL = url }
+        if let url = reader.baseURL("SMF_GRAPH_API_URL") { config.graphAPIURL = url }
+        if let value = reader.integer("SMF_WORKER_CONCURRENCY", in: 1...256) { config.workerConcurrency = value }
+        if let value = reader.integer("SMF_JOB_LEASE_SECONDS", in: 10...3600) { config.jobLeaseSeconds = value }
+        if let value = reader.integer("SMF_JOB_MAX_ATTEMPTS", in: 1...20) { config.jobMaxAttempts = value }
+        if let value = reader.integer("SMF_WEBHOOK_MAX_BODY_BYTES", in: 1024...(1 << 20)) { config.webhookMaxBodyBytes = value }
+    }
+}
+
+/// What `SMF_OUTBOUND_ALLOWLIST` accepts besides CIDRs.
+public enum OutboundAllowlist {
+    /// A DNS host name: dot-separated labels of letters, digits and inner
+    /// hyphens (1–63 characters each, 253 in all), the last one not all
+    /// digits (so a mistyped address such as `10.0.0.300` is not taken for a
+    /// name). No wildcards, ports, paths or schemes.
+    public static func isHostName(_ text: String) -> Bool {
+        let name = text.hasSuffix(".") ? String(text.dropLast()) : text
+        guard !name.isEmpty, name.utf8.count <= 253 else { return false }
+        let labels = name.split(separator: ".", omittingEmptySubsequences: false)
+        for label in labels {
+            guard (1...63).contains(label.utf8.count), label.first != "-", label.last != "-",
+                  label.utf8.allSatisfy({ $0 == 45 || (48...57).contains($0) || (65...90).contains($0) || (97...122).contains($0) })
+            else { return false }
+        }
+        return labels.last.map { !$0.allSatisfy(\.isNumber) } ?? false
     }
 }
 
@@ -186,6 +244,24 @@ private struct Reader {
             return nil
         }
         return value
+    }
+
+    /// The base URL of an outside API: absolute `http(s)://host[:port][/path]`
+    /// without credentials, query or fragment, at most 2048 bytes; returned
+    /// without a trailing slash. (Production requires https: guardrails.)
+    mutating func baseURL(_ name: String) -> String? {
+        guard let raw = plain(name) else { return nil }
+        guard raw.utf8.count <= 2048, let components = URLComponents(string: raw),
+              let scheme = components.scheme?.lowercased(), ["http", "https"].contains(scheme),
+              components.host?.isEmpty == false, components.user == nil, components.password == nil,
+              components.query == nil, components.fragment == nil
+        else {
+            error(name, "config.invalid", "\(name) must be an absolute https:// URL without credentials, query or fragment, e.g. https://api.example.com/v1")
+            return nil
+        }
+        var url = raw
+        while url.hasSuffix("/") { url.removeLast() }
+        return url
     }
 
     mutating func cidrList(_ name: String) -> [CIDR]? {

@@ -24,6 +24,28 @@ public enum ProductionGuardrails {
                 message: "SMF_ENCRYPTION_KEY equals SMF_SECRET_KEY; generate a separate key for each")])
         }
 
+        // Earlier encryption keys (rotation): each as strong as a current one.
+        for (index, key) in config.encryptionKeyPrevious.enumerated() {
+            refuse("SMF_ENCRYPTION_KEY_PREVIOUS",
+                   SecretKeyPolicy.problems(key.reveal(), variable: "SMF_ENCRYPTION_KEY_PREVIOUS entry \(index + 1)"))
+            if let secret = config.secretKey, secret == key {
+                refuse("SMF_ENCRYPTION_KEY_PREVIOUS", [PolicyProblem(
+                    rule: "secret-key.reused",
+                    message: "SMF_ENCRYPTION_KEY_PREVIOUS entry \(index + 1) equals SMF_SECRET_KEY; generate a separate key for each")])
+            }
+        }
+
+        // Outside APIs are reached over TLS only; an allowlist never opens everything.
+        for (name, url) in [("SMF_TELEGRAM_API_URL", config.telegramAPIURL), ("SMF_GRAPH_API_URL", config.graphAPIURL)]
+        where !url.lowercased().hasPrefix("https://") {
+            refuse(name, [PolicyProblem(rule: "outbound.not-https", message: "\(name) must start with https:// in production")])
+        }
+        if config.outboundAllowlist.contains(where: { CIDR($0)?.matchesEverything == true }) {
+            refuse("SMF_OUTBOUND_ALLOWLIST", [PolicyProblem(
+                rule: "outbound.everyone",
+                message: "SMF_OUTBOUND_ALLOWLIST admits every address, which switches the SSRF guard off; list the hosts or networks you need")])
+        }
+
         // Database: PostgreSQL, not as a superuser, with a strong password.
         refuse("DATABASE_URL", DatabaseURLPolicy.productionProblems(config.databaseIsExplicit ? config.database : nil))
 
