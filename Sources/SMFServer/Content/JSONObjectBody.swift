@@ -58,6 +58,18 @@ struct JSONObjectBody {
         return value
     }
 
+    /// The member, absent or null being nil (no problem recorded).
+    func optionalValue(_ key: String) -> JSONValue? {
+        switch members[key] {
+        case nil, .null?: return nil
+        case let value?: return value
+        }
+    }
+
+    mutating func record(_ problem: SMFError.FieldError) {
+        problems.append(problem)
+    }
+
     mutating func string(_ key: String) -> String? {
         guard let value = value(key) else { return nil }
         guard case .string(let text) = value else {

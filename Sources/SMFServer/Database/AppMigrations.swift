@@ -18,6 +18,11 @@ enum AppMigrations {
         CreateCredential(),
         CreateFlow(),
         CreateFlowVersion(),
+        // 006 — webhook endpoints, deployed triggers, events, executions (issue 8)
+        CreateWebhookEndpoint(),
+        CreateFlowTrigger(),
+        CreateWebhookEvent(),
+        CreateExecution(),
     ]
 
     static var names: [String] { all.map(\.name) }
