@@ -7,6 +7,7 @@ struct SMFlowCommand: AsyncParsableCommand {
         abstract: "SocialMediaFlow: self-hosted social-media automation with a production security checklist built in.",
         subcommands: [
             ServeCommand.self,
+            WorkerCommand.self,
             MigrateCommand.self,
             ConfigCommand.self,
             SecretsCommand.self,

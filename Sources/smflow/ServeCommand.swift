@@ -14,7 +14,16 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Port to bind, 0 for any free port (default: SMF_PORT or 8080).")
     var port: Int?
 
+    @Flag(name: .customLong("with-worker"), help: "Also run queued jobs (flow executions) in this process, as `smflow worker` does.")
+    var withWorker = false
+
     func validate() throws {
+        // Issue 8 integration: ServerRunner.serve needs a hook that calls
+        // WorkerRunner.embed(in:settings:handlers:) on the application before
+        // it boots; until the job handlers exist the flag is refused.
+        if withWorker {
+            throw ValidationError("--with-worker is not available yet: no job handlers are registered")
+        }
         if let port, !(0...65535).contains(port) {
             throw ValidationError("--port must be from 0 to 65535")
         }
