@@ -33,6 +33,7 @@ final class Execution: Model, @unchecked Sendable {
     @OptionalField(key: "started_ms") var startedMilliseconds: Int64?
     @OptionalField(key: "finished_ms") var finishedMilliseconds: Int64?
     @Field(key: "steps") var steps: String
+    @Field(key: "checkpoints") var checkpoints: String
     @OptionalField(key: "error") var error: String?
     @OptionalField(key: "response") var response: String?
     @Field(key: "revision") var revision: Int

@@ -103,6 +103,9 @@ struct CreateExecution: AsyncMigration {
             .field("finished_ms", .int64)
             // Steps so far (JSON array of step records, summaries redacted and truncated).
             .field("steps", .string, .required)
+            // Finished steps' outputs, so a retried execution does not run them again,
+            // and the actions whose effect was started (JSON, see ExecutionCheckpoints).
+            .field("checkpoints", .string, .required)
             .field("error", .string)
             // What a webhook.respond node answered (JSON), if any.
             .field("response", .string)
