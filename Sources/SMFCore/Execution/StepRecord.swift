@@ -7,6 +7,9 @@ public struct StepRecord: Sendable, Hashable, Codable {
     public enum Status: String, Sendable, Hashable, Codable {
         case succeeded, failed, skipped
         case timedOut = "timed_out"
+        /// Started, not finished: only in the live view the server keeps
+        /// while an execution runs; the engine never returns it.
+        case running
     }
 
     public var nodeID: String
