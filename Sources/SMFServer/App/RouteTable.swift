@@ -116,5 +116,12 @@ enum RouteTable {
         RouteSpec(.GET, "api/v1/workspaces/:workspaceID/flows/:flowID/versions/:version", .workspace(.readFlows), FlowController.readVersion),
         RouteSpec(.GET, "api/v1/workspaces/:workspaceID/flows/:flowID/diff", .workspace(.readFlows), FlowController.diff),
         RouteSpec(.GET, "api/v1/workspaces/:workspaceID/flows/:flowID/export", .workspace(.readFlows), FlowController.export),
+
+        // Credential vault (issue 8): secrets write-only, answers show metadata and hints.
+        RouteSpec(.POST, "api/v1/workspaces/:workspaceID/credentials", .workspace(.writeCredentials), maxBody: smallBody, CredentialController.create),
+        RouteSpec(.GET, "api/v1/workspaces/:workspaceID/credentials", .workspace(.readCredentials), CredentialController.list),
+        RouteSpec(.GET, "api/v1/workspaces/:workspaceID/credentials/:credentialID", .workspace(.readCredentials), CredentialController.read),
+        RouteSpec(.PUT, "api/v1/workspaces/:workspaceID/credentials/:credentialID/secrets", .workspace(.writeCredentials), maxBody: smallBody, CredentialController.replaceSecrets),
+        RouteSpec(.DELETE, "api/v1/workspaces/:workspaceID/credentials/:credentialID", .workspace(.writeCredentials), CredentialController.delete),
     ]
 }

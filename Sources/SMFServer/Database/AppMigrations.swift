@@ -18,6 +18,8 @@ enum AppMigrations {
         CreateCredential(),
         CreateFlow(),
         CreateFlowVersion(),
+        // 004 — credential vault: sealed secrets, key id, hints (issue 8)
+        UpdateCredentialAddSecrets(),
         // 005 — durable job queue (issue 8)
         CreateJob(),
         // 006 — webhook endpoints, deployed triggers, events, executions (issue 8)

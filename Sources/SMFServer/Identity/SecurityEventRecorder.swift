@@ -25,6 +25,11 @@ enum SecurityEventType: String, Sendable, CaseIterable {
     /// flow version live, or took a flow offline.
     case flowDeployed = "flow.deployed"
     case flowUndeployed = "flow.undeployed"
+    /// Credential vault (issue 8): who stored, replaced or deleted which
+    /// credential's secrets (ids and kind only, never a value).
+    case credentialCreated = "credential.created"
+    case credentialSecretsReplaced = "credential.secrets_replaced"
+    case credentialDeleted = "credential.deleted"
 }
 
 enum SecurityEventOutcome: String, Sendable {

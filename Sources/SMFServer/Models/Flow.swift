@@ -54,26 +54,3 @@ final class FlowVersion: Model, @unchecked Sendable {
 
     init() {}
 }
-
-/// A stored credential's identity and kind — what a flow may reference. The
-/// secret material and its encryption come with the credential vault (issue 8),
-/// in a later migration.
-final class Credential: Model, @unchecked Sendable {
-    static let schema = "credentials"
-
-    @ID(key: .id) var id: UUID?
-    @Field(key: "workspace_id") var workspaceID: UUID
-    /// A `CredentialKind` raw value, e.g. `telegram.bot`.
-    @Field(key: "kind") var kind: String
-    @Field(key: "name") var name: String
-    @Field(key: "created_at") var createdAt: Date
-
-    init() {}
-
-    init(workspaceID: UUID, kind: String, name: String, now: Date) {
-        self.workspaceID = workspaceID
-        self.kind = kind
-        self.name = name
-        self.createdAt = now
-    }
-}
