@@ -90,6 +90,22 @@ let package = Package(
             dependencies: ["SMFCore", "SMFServer", "SMFSecurity"],
             path: "benchmarks/FlowBench"
         ),
+        // Fake Telegram, Instagram Graph and OpenAI-compatible servers on loopback,
+        // speaking the real wire formats (issue 8); used by tests and benchmarks.
+        .target(
+            name: "SMFFakes",
+            dependencies: [
+                .product(name: "Vapor", package: "vapor"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Tests/SMFFakes"
+        ),
+        // Used by the webhook/execution benchmarks: runs the three fakes on given ports.
+        .executableTarget(
+            name: "smflow-fakes",
+            dependencies: ["SMFFakes"],
+            path: "benchmarks/Fakes"
+        ),
         .testTarget(
             name: "SMFCoreTests",
             dependencies: ["SMFCore", .product(name: "PropertyBased", package: "swift-property-based")]
@@ -108,6 +124,7 @@ let package = Package(
             name: "SMFServerTests",
             dependencies: [
                 "SMFServer",
+                "SMFFakes",
                 .product(name: "VaporTesting", package: "vapor"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
@@ -115,7 +132,7 @@ let package = Package(
         // Runs the built `smflow` binary as a subprocess (exit codes, output).
         .testTarget(
             name: "smflowTests",
-            dependencies: ["smflow", .product(name: "AsyncHTTPClient", package: "async-http-client")]
+            dependencies: ["smflow", "SMFFakes", .product(name: "AsyncHTTPClient", package: "async-http-client")]
         ),
         // The shipped deployment (deploy/): static rules over the Dockerfile and compose file, and
         // real nginx/PostgreSQL/openssl runs that scripts/test provides (see its header).
