@@ -106,6 +106,13 @@ let package = Package(
             dependencies: ["SMFFakes"],
             path: "benchmarks/Fakes"
         ),
+        // The real serve/worker with outbound loopback allowed in code (no variable
+        // exists for it): the crash test and the benchmarks reach local fakes with it.
+        .executableTarget(
+            name: "smflow-testbed",
+            dependencies: ["SMFServer", "SMFSecurity"],
+            path: "benchmarks/Testbed"
+        ),
         .testTarget(
             name: "SMFCoreTests",
             dependencies: ["SMFCore", .product(name: "PropertyBased", package: "swift-property-based")]

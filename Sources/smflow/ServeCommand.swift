@@ -18,12 +18,6 @@ struct ServeCommand: AsyncParsableCommand {
     var withWorker = false
 
     func validate() throws {
-        // Issue 8 integration: ServerRunner.serve needs a hook that calls
-        // WorkerRunner.embed(in:settings:handlers:) on the application before
-        // it boots; until the job handlers exist the flag is refused.
-        if withWorker {
-            throw ValidationError("--with-worker is not available yet: no job handlers are registered")
-        }
         if let port, !(0...65535).contains(port) {
             throw ValidationError("--port must be from 0 to 65535")
         }
@@ -35,7 +29,7 @@ struct ServeCommand: AsyncParsableCommand {
         if let port { config.port = port }
         LoggingSetup.bootstrap(format: config.logFormat, level: config.logLevel)
         do {
-            try await ServerRunner.serve(config: config)
+            try await ServerRunner.serve(config: config, withWorker: withWorker)
         } catch {
             Output.error("smflow: the server stopped with an error: \(error)")
             throw ExitCode.failure

@@ -38,10 +38,8 @@ struct WorkerCommand: AsyncParsableCommand {
             }
         }
         do {
-            // Issue 8 integration: the job-handler registry and the settings
-            // from AppConfig (workerConcurrency, jobLeaseSeconds, jobMaxAttempts)
-            // replace these two arguments. With no handlers `run` refuses to start.
-            try await WorkerRunner.run(config: config, settings: WorkerSettings(), handlers: { _ in JobHandlers() })
+            try await WorkerRunner.run(
+                config: config, settings: WorkerSettings(config: config), handlers: { app in FlowJobs.handlers(for: app) })
         } catch {
             Output.error("smflow: the worker stopped with an error: \(error)")
             throw ExitCode.failure

@@ -35,10 +35,13 @@ struct RouteSpec: Sendable {
     /// The rate limit class; nil only for health and metrics, which
     /// orchestrators and scrapers poll.
     let rateLimit: RateLimitClass?
+    /// Webhook routes: the body cap is `SMF_WEBHOOK_MAX_BODY_BYTES`, read
+    /// when the routes are registered (it is configuration, not a constant).
+    let webhookBody: Bool
     let handler: @Sendable (Request) async throws -> Response
 
     init<R: AsyncResponseEncodable>(
-        _ method: HTTPMethod, _ path: String, _ access: RouteAccess, maxBody: Int? = nil,
+        _ method: HTTPMethod, _ path: String, _ access: RouteAccess, maxBody: Int? = nil, webhookBody: Bool = false,
         rateLimit: RateLimitChoice = .byMethod,
         _ handler: @escaping @Sendable (Request) async throws -> R
     ) {
@@ -46,6 +49,7 @@ struct RouteSpec: Sendable {
         self.path = path
         self.access = access
         self.maxBody = maxBody
+        self.webhookBody = webhookBody
         switch rateLimit {
         case .byMethod: self.rateLimit = method == .GET || method == .HEAD ? .read : .write
         case .exempt: self.rateLimit = nil
@@ -65,6 +69,8 @@ enum RouteTable {
     /// Flow documents are at most 256 KiB (`FlowLimits`); the envelope (name,
     /// description, comment) gets 8 KiB on top.
     static let flowBody = 264 * 1024
+    /// A manual test message (≤ 16 KiB) plus its envelope.
+    static let testBody = 20 * 1024
 
     static let all: [RouteSpec] = [
         RouteSpec(.GET, "healthz", .anonymous, rateLimit: .exempt, HealthController.healthz),
@@ -123,5 +129,19 @@ enum RouteTable {
         RouteSpec(.GET, "api/v1/workspaces/:workspaceID/credentials/:credentialID", .workspace(.readCredentials), CredentialController.read),
         RouteSpec(.PUT, "api/v1/workspaces/:workspaceID/credentials/:credentialID/secrets", .workspace(.writeCredentials), maxBody: smallBody, CredentialController.replaceSecrets),
         RouteSpec(.DELETE, "api/v1/workspaces/:workspaceID/credentials/:credentialID", .workspace(.writeCredentials), CredentialController.delete),
+
+        // Runs (issue 8): executions, their live progress, dead-letter replay, manual test runs.
+        RouteSpec(.GET, "api/v1/workspaces/:workspaceID/executions", .workspace(.readExecutions), ExecutionController.list),
+        RouteSpec(.GET, "api/v1/workspaces/:workspaceID/executions/:executionID", .workspace(.readExecutions), ExecutionController.read),
+        RouteSpec(.GET, "api/v1/workspaces/:workspaceID/executions/:executionID/events", .workspace(.readExecutions), ExecutionController.events),
+        RouteSpec(.POST, "api/v1/workspaces/:workspaceID/executions/:executionID/replay", .workspace(.runFlows), maxBody: smallBody, ExecutionController.replay),
+        RouteSpec(.POST, "api/v1/workspaces/:workspaceID/flows/:flowID/test", .workspace(.runFlows), maxBody: testBody, FlowController.test),
+
+        // Incoming webhooks (issue 8): no session or key; each platform's own
+        // authentication over the raw body (WebhookController).
+        RouteSpec(.POST, "hooks/telegram/:token", .anonymous, webhookBody: true, rateLimit: .limited(.webhook), WebhookController.telegram),
+        RouteSpec(.GET, "hooks/meta/:token", .anonymous, rateLimit: .limited(.webhook), WebhookController.metaHandshake),
+        RouteSpec(.POST, "hooks/meta/:token", .anonymous, webhookBody: true, rateLimit: .limited(.webhook), WebhookController.meta),
+        RouteSpec(.POST, "hooks/generic/:token", .anonymous, webhookBody: true, rateLimit: .limited(.webhook), WebhookController.generic),
     ]
 }

@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Fluent
 import NIOCore
 import SQLKit
@@ -72,7 +73,24 @@ func configure(_ app: Application, config: AppConfig, pipeline: Pipeline = .full
     try DatabaseSetup.configure(app, location: config.database)
     try await DatabaseSetup.prepare(app, location: config.database)
 
+    // Outbound calls (platforms, LLMs, http.request) share one client; it
+    // closes after the routes and the embedded worker are done with it.
+    let client = IntegrationHTTP.makeClient(eventLoopGroup: app.eventLoopGroup)
+    app.lifecycle.use(HTTPClientShutdown(client: client))
+    app.execution = ExecutionServices(
+        config: config, client: client, eventLoopGroup: app.eventLoopGroup, database: { [unowned app] in app.db },
+        clock: clock, jobMetrics: JobMetrics(registry: metrics.registry), webhookMetrics: WebhookMetrics(registry: metrics.registry),
+        logger: app.logger)
+
     routes(app)
+}
+
+private struct HTTPClientShutdown: LifecycleHandler {
+    let client: HTTPClient
+
+    func shutdownAsync(_ application: Application) async {
+        try? await client.shutdown()
+    }
 }
 
 /// A thread pool for bcrypt only, one thread per core, shut down with the app.

@@ -13,7 +13,8 @@ func routes(_ app: Application) {
         case .workspace(let action):
             builder = app.grouped(AuthenticationMiddleware(allowAPIKeys: true), WorkspaceAuthorizationMiddleware(action: action))
         }
-        let body: HTTPBodyStreamStrategy = spec.maxBody.map { .collect(maxSize: ByteCount(value: $0)) } ?? .collect
+        let cap = spec.webhookBody ? app.smf.config.webhookMaxBodyBytes : spec.maxBody
+        let body: HTTPBodyStreamStrategy = cap.map { .collect(maxSize: ByteCount(value: $0)) } ?? .collect
         let route = builder.on(spec.method, spec.pathComponents, body: body, use: spec.handler)
         if let kind = spec.rateLimit {
             route.userInfo[RateLimiter.classKey] = kind

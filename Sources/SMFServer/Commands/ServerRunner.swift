@@ -24,10 +24,15 @@ public enum ServerRunner {
         return app
     }
 
-    public static func serve(config: AppConfig, pipeline: Pipeline = .full) async throws {
+    /// - Parameter withWorker: also run the job handlers in this process
+    ///   (`serve --with-worker`): they drain before the database pools close.
+    public static func serve(config: AppConfig, pipeline: Pipeline = .full, withWorker: Bool = false) async throws {
         let signals = TerminationSignals()
         let app = try await makeApplication(config: config, pipeline: pipeline)
         do {
+            if withWorker {
+                WorkerRunner.embed(in: app, settings: WorkerSettings(config: config), handlers: FlowJobs.handlers(for: app))
+            }
             // Outside production the embedded default must just work; in
             // production migrations are a deliberate step (`smflow migrate`,
             // as the schema owner role) and /readyz says when they are due.

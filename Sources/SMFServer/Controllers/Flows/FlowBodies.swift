@@ -124,6 +124,8 @@ extension FlowController {
         var warnings: [ProblemBody]?
         /// Import only: settings whose credential was not the workspace's.
         var stripped_credentials: [String]?
+        /// Deploy only: where the flow's trigger receives events (webhook triggers).
+        var webhook: WebhookInfo?
 
         // Nullable fields are sent as null, not left out, so every client
         // sees the same keys.
@@ -142,6 +144,7 @@ extension FlowController {
             try container.encodeIfPresent(document, forKey: .document)
             try container.encodeIfPresent(warnings, forKey: .warnings)
             try container.encodeIfPresent(stripped_credentials, forKey: .stripped_credentials)
+            try container.encodeIfPresent(webhook, forKey: .webhook)
         }
     }
 

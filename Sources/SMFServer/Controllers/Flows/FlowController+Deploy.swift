@@ -22,12 +22,20 @@ extension FlowController {
         let checked = try await FlowChecker(workspaceID: grant.workspaceID, database: request.db)
             .requireValid(document, purpose: .deploy)
         let now = request.application.smf.clock.now()
+        // The trigger's webhook endpoint exists (and Telegram knows it)
+        // before the deploy commits; a failure here leaves the flow as it was.
+        var trigger = try TriggerRegistration(
+            services: request.application.execution, workspaceID: grant.workspaceID, flowID: try current.requireID(),
+            version: body.version, document: try JSONDecoder().decode(FlowDocument.self, from: Data(version.document.utf8)))
+        try await trigger.prepare(on: request.db, now: now)
+        let prepared = trigger
         let flow = try await mutate(current, expected: expected, request: request) { flow, db in
             try requireLive(flow)
             flow.deployedVersion = body.version
             flow.status = FlowStatus.deployed.rawValue
             flow.updatedAt = now
             try await flow.save(on: db)
+            try await prepared.commit(on: db)
         }
         await request.application.smf.events.record(
             .flowDeployed, .success, on: request, userID: grant.caller.userID, apiKeyID: grant.caller.apiKeyID,
@@ -38,6 +46,7 @@ extension FlowController {
             ? document : try FlowDocumentCodec.decode(try await loadVersion(flow, number: flow.latestVersion, on: request.db).document)
         var answer = try Self.body(for: flow, document: latest)
         answer.warnings = checked.validation.warnings.map(FlowChecker.apiProblem)
+        answer.webhook = trigger.info
         return try await respond(answer, flow: flow, request: request)
     }
 
@@ -56,6 +65,7 @@ extension FlowController {
             flow.status = FlowStatus.draft.rawValue
             flow.updatedAt = now
             try await flow.save(on: db)
+            try await TriggerRegistration.remove(flowID: try flow.requireID(), on: db)
         }
         if let previous = current.deployedVersion {
             await request.application.smf.events.record(

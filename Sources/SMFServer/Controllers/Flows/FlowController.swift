@@ -73,6 +73,7 @@ enum FlowController {
             flow.status = FlowStatus.deleted.rawValue
             flow.updatedAt = now
             try await flow.save(on: db)
+            try await TriggerRegistration.remove(flowID: try flow.requireID(), on: db)
         }
         if let wasDeployed {
             await request.application.smf.events.record(
