@@ -457,4 +457,34 @@ struct IntegrationClientTests {
         await graph.stop()
         await llm.stop()
     }
+
+    // MARK: Fakes' webhook builders
+
+    @Test func meta_webhook_payload_is_escaped_and_signed_like_meta() throws {
+        #expect(MetaWebhook.escape("é😀/\"") == #""\u00e9\ud83d\ude00\/\"""#)
+        let body = MetaWebhook.payload([
+            .comments(accountID: "1784", time: 1_700_000_000, [
+                MetaWebhook.Comment(id: "c1", text: "Prix ? 💶 https://x.y/z", fromID: "u1"),
+                MetaWebhook.Comment(id: "c2", text: "ok", fromID: "u2", parentID: "c1"),
+            ]),
+            .messages(accountID: "1784", time: 1_700_000_000_000, [
+                MetaWebhook.Message(mid: "m1", senderID: "1784", recipientID: "u3", text: "echo", isEcho: true),
+            ]),
+        ])
+        #expect(body.allSatisfy { $0 < 0x80 })
+        let text = String(decoding: body, as: UTF8.self)
+        #expect(text.contains(#""text":"Prix ? \ud83d\udcb6 https:\/\/x.y\/z""#))
+        let object = try jsonObject(text)
+        let entries = try #require(object["entry"] as? [[String: Any]])
+        #expect(object["object"] as? String == "instagram")
+        #expect(entries.count == 2)
+        let changes = try #require(entries[0]["changes"] as? [[String: Any]])
+        let value = try #require(changes[0]["value"] as? [String: Any])
+        #expect(value["text"] as? String == "Prix ? 💶 https://x.y/z")
+        // RFC 4231-style known answer for HMAC-SHA256.
+        #expect(MetaWebhook.signature(body: Array("The quick brown fox jumps over the lazy dog".utf8), appSecret: "key")
+            == "sha256=f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8")
+        let update = try jsonObject(String(decoding: TelegramUpdates.message(updateID: 5, chatID: 42, text: "/start"), as: UTF8.self))
+        #expect(update["update_id"] as? Int == 5)
+    }
 }
