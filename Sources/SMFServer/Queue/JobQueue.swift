@@ -192,6 +192,13 @@ public struct JobQueue: Sendable {
         self.logger = logger
     }
 
+    /// A queue on one database handle (a request's `req.db`, or a
+    /// transaction), for a single operation such as a replay.
+    init(database: any Database, clock: AppClock, defaultMaxAttempts: Int = 5, metrics: JobMetrics? = nil,
+         logger: Logger = Logger(label: "smflow.queue")) {
+        self.init(database: { database }, clock: clock, defaultMaxAttempts: defaultMaxAttempts, metrics: metrics, logger: logger)
+    }
+
     struct NotSQL: Error {}
 
     private func sql(_ db: (any Database)? = nil) throws -> any SQLDatabase {
@@ -218,19 +225,41 @@ public struct JobQueue: Sendable {
         kind: String, payload: String, workspaceID: UUID?, runAfter: Date? = nil, maxAttempts: Int? = nil,
         on db: any Database
     ) async throws -> UUID {
-        try Self.check(kind: kind)
-        guard payload.utf8.count <= Self.maxPayloadBytes else {
-            throw InvalidJob(description: "job payload over \(Self.maxPayloadBytes) bytes (kind \(kind)); payloads carry ids only")
+        let now = clock.now()
+        return try await Self.insert(
+            kind: kind, payload: payload, workspaceID: workspaceID, runAfter: runAfter ?? now,
+            maxAttempts: maxAttempts ?? defaultMaxAttempts, now: now, on: db)
+    }
+
+    /// `enqueue` without a queue value, for code that has a transaction and
+    /// the time but no `JobQueue` at hand (the webhook ingest). The job is
+    /// recorded as created at `runAfter`: pass the current time, or use the
+    /// instance method to schedule for later.
+    @discardableResult
+    public static func enqueue(
+        kind: String, payload: String, workspaceID: UUID?, runAfter: Date, maxAttempts: Int, on db: any Database
+    ) async throws -> UUID {
+        try await insert(kind: kind, payload: payload, workspaceID: workspaceID, runAfter: runAfter,
+                         maxAttempts: maxAttempts, now: runAfter, on: db)
+    }
+
+    private static func insert(
+        kind: String, payload: String, workspaceID: UUID?, runAfter: Date, maxAttempts attempts: Int, now: Date,
+        on db: any Database
+    ) async throws -> UUID {
+        try check(kind: kind)
+        guard payload.utf8.count <= maxPayloadBytes else {
+            throw InvalidJob(description: "job payload over \(maxPayloadBytes) bytes (kind \(kind)); payloads carry ids only")
         }
-        let attempts = maxAttempts ?? defaultMaxAttempts
         guard (1...1000).contains(attempts) else { throw InvalidJob(description: "maxAttempts must be from 1 to 1000") }
-        let now = clock.milliseconds()
-        let due = runAfter.map { Int64(($0.timeIntervalSince1970 * 1000).rounded(.down)) } ?? now
+        guard let sql = db as? any SQLDatabase else { throw NotSQL() }
+        let created = milliseconds(now)
+        let due = milliseconds(runAfter)
         let id = UUID()
-        try await sql(db).raw("""
+        try await sql.raw("""
             INSERT INTO jobs (id, workspace_id, kind, payload, state, attempts, max_attempts, run_after_ms, created_ms, updated_ms)
             VALUES (\(bind: id), \(bind: workspaceID), \(bind: kind), \(bind: payload), \(bind: JobState.queued.rawValue), \
-            \(bind: 0), \(bind: attempts), \(bind: due), \(bind: now), \(bind: now))
+            \(bind: 0), \(bind: attempts), \(bind: due), \(bind: created), \(bind: created))
             """).run()
         return id
     }
@@ -503,6 +532,11 @@ public struct JobQueue: Sendable {
     }
 
     // MARK: - Helpers
+
+    /// Whole milliseconds since 1970, as `AppClock.milliseconds()` counts.
+    static func milliseconds(_ date: Date) -> Int64 {
+        Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+    }
 
     static func milliseconds(_ duration: Duration) -> Int64 {
         let (seconds, attoseconds) = duration.components
