@@ -228,6 +228,44 @@ import VaporTesting
         }
     }
 
+    /// The heartbeat renews the lease of a job still running, so another
+    /// worker does not take it over when the first lease period is up.
+    @Test func the_heartbeat_keeps_a_long_job_leased() async throws {
+        try await Self.withWorkerApp { app, clock in
+            let started = AsyncStream<Void>.makeStream()
+            let gate = AsyncStream<Void>.makeStream()
+            var settings = Self.settings()
+            settings.heartbeatInterval = .milliseconds(2)
+            let loop = Self.loop(app, [
+                "long.job": { _, _ in
+                    started.continuation.yield()
+                    for await _ in gate.stream { break }
+                },
+            ], settings: settings)
+            let queue = JobQueue(app: app)
+            let id = try await queue.enqueue(kind: "long.job", payload: "{}", workspaceID: nil, on: app.db)
+            let running = Task { await loop.run() }
+            for await _ in started.stream { break }
+            let claimedAt = clock.clock.milliseconds()
+            clock.advance(by: 25)
+            try await Self.eventually("the lease renewed from the new time") {
+                try await Self.leaseExpiry(app, id) == claimedAt + 25_000 + 30_000
+            }
+            clock.advance(by: 10)   // 35 s: past the first lease, within the renewed one
+            #expect(try await queue.claim(owner: "worker-2", limit: 5, leaseSeconds: 30).isEmpty)
+            gate.continuation.yield()
+            await loop.stop()
+            await running.value
+            #expect(try await WorkerLoopTests.exists(app, id) == false)
+        }
+    }
+
+    static func leaseExpiry(_ app: Application, _ id: UUID) async throws -> Int64? {
+        let sql = try #require(app.db as? any SQLDatabase)
+        return try await sql.raw("SELECT lease_expires_ms FROM jobs WHERE id = \(bind: id)").first()?
+            .decode(column: "lease_expires_ms", as: Int64?.self)
+    }
+
     @Test func stop_before_run_and_run_twice_return_at_once() async throws {
         try await Self.withWorkerApp { app, _ in
             let loop = Self.loop(app, ["test.job": { _, _ in }])

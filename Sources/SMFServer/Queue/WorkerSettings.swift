@@ -20,6 +20,10 @@ public struct WorkerSettings: Sendable, Equatable {
     public var drainTimeout: Duration
     /// How often the `smflow_queue_depth` gauge is refreshed.
     public var depthRefreshInterval: Duration
+    /// How often the leases of jobs in flight are renewed: three times per
+    /// lease period by default, so two heartbeats can be lost (a slow
+    /// database) before a live job's lease runs out.
+    public var heartbeatInterval: Duration
 
     public init(
         concurrency: Int = 8, leaseSeconds: Int = 30, maxAttempts: Int = 5, batchSize: Int = 16,
@@ -34,9 +38,6 @@ public struct WorkerSettings: Sendable, Equatable {
         self.maxPollInterval = max(maxPollInterval, self.minPollInterval)
         self.drainTimeout = max(drainTimeout, .zero)
         self.depthRefreshInterval = max(depthRefreshInterval, .seconds(1))
+        self.heartbeatInterval = .seconds(self.leaseSeconds) / 3
     }
-
-    /// Leases are renewed three times per lease period, so two heartbeats
-    /// can be lost (a slow database) before a live job's lease runs out.
-    public var heartbeatInterval: Duration { .seconds(leaseSeconds) / 3 }
 }
