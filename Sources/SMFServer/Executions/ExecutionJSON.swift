@@ -50,6 +50,13 @@ struct ExecutionBody: Content {
 struct ExecutionPage: Content {
     let items: [ExecutionBody]
     let next_cursor: String?
+
+    // null on the last page rather than absent, like every list of this API.
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(items, forKey: .items)
+        try container.encode(next_cursor, forKey: .next_cursor)
+    }
 }
 
 extension Date {

@@ -107,6 +107,10 @@ struct RunFixtures {
 
     /// Runs a worker loop in this process until `done()` or 30 s.
     func runWorker(until done: @escaping @Sendable () async throws -> Bool) async throws {
+        try await Self.runWorker(app, until: done)
+    }
+
+    static func runWorker(_ app: Application, until done: @escaping @Sendable () async throws -> Bool) async throws {
         var settings = WorkerSettings(config: app.smf.config)
         settings.minPollInterval = .milliseconds(10)
         settings.maxPollInterval = .milliseconds(50)
