@@ -58,19 +58,30 @@ enum ExecutionController {
         let grant = try request.grant()
         try FlowController.requireEmptyBody(request)
         let execution = try await load(request, grant: grant)
-        guard execution.status == ExecutionStatus.dead.rawValue, let jobID = execution.jobID else {
+        // `dead`, or stuck `running` when the last lease expired in a crash
+        // (the queue then dead-letters the job without the handler knowing).
+        let replayable: Set<String> = [ExecutionStatus.dead.rawValue, ExecutionStatus.running.rawValue]
+        guard replayable.contains(execution.status), let jobID = execution.jobID else {
             throw SMFError(.conflict, code: "not-dead", title: "Not a dead letter",
                            detail: "Only an execution whose job ran out of attempts can be replayed.")
         }
-        guard try await request.application.execution.queue.replay(id: jobID, workspaceID: grant.workspaceID)
-        else {
+        // One transaction: a worker that claims the job at once already
+        // finds the execution queued (never overwritten back afterwards).
+        let clock = request.application.smf.clock
+        let replayed = try await request.db.transaction { db in
+            guard try await JobQueue(database: db, clock: clock).replay(id: jobID, workspaceID: grant.workspaceID) else {
+                return false
+            }
+            execution.status = ExecutionStatus.queued.rawValue
+            execution.error = nil
+            execution.revision += 1
+            try await execution.save(on: db)
+            return true
+        }
+        guard replayed else {
             throw SMFError(.conflict, code: "not-dead", title: "Not a dead letter",
                            detail: "The execution's job is no longer dead.")
         }
-        execution.status = ExecutionStatus.queued.rawValue
-        execution.error = nil
-        execution.revision += 1
-        try await execution.save(on: request.db)
         return try await ExecutionBody(execution).encodeResponse(status: .accepted, for: request)
     }
 
