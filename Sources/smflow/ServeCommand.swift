@@ -14,10 +14,16 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Port to bind, 0 for any free port (default: SMF_PORT or 8080).")
     var port: Int?
 
-    @Flag(name: .customLong("with-worker"), help: "Also run queued jobs (flow executions) in this process, as `smflow worker` does.")
+    @Flag(name: .customLong("with-worker"), help: "Also run queued jobs (flow executions) in this process, as `smflow worker` does (the default on SQLite).")
     var withWorker = false
 
+    @Flag(name: .customLong("without-worker"), help: "Do not run jobs here, even on SQLite (a separate `smflow worker` runs them).")
+    var withoutWorker = false
+
     func validate() throws {
+        if withWorker && withoutWorker {
+            throw ValidationError("--with-worker and --without-worker exclude each other")
+        }
         if let port, !(0...65535).contains(port) {
             throw ValidationError("--port must be from 0 to 65535")
         }
@@ -29,7 +35,12 @@ struct ServeCommand: AsyncParsableCommand {
         if let port { config.port = port }
         LoggingSetup.bootstrap(format: config.logFormat, level: config.logLevel)
         do {
-            try await ServerRunner.serve(config: config, withWorker: withWorker)
+            // The embedded default (SQLite) runs its flows in the same process:
+            // `swift run smflow serve` needs nothing else. On PostgreSQL workers
+            // are their own processes unless asked for.
+            let embedded: Bool
+            if case .sqlite = config.database { embedded = true } else { embedded = false }
+            try await ServerRunner.serve(config: config, withWorker: withWorker || (embedded && !withoutWorker))
         } catch {
             Output.error("smflow: the server stopped with an error: \(error)")
             throw ExitCode.failure
