@@ -71,6 +71,8 @@ import Testing
             let test = services[name]?.mapping("healthcheck")["test"] as? [Any]
             #expect(test?.first as? String == "CMD", "\(name) has no exec-form health check")
         }
+        #expect(services["worker"]?.mapping("healthcheck")["test"].map { "\($0)" }?.contains("--check") == true,
+                "the worker's health check is `smflow worker --check`")
         #expect(services["migrate"]?.mapping("healthcheck")["disable"] as? Bool == true)
         #expect(services["app"]?.mapping("healthcheck")["test"].map { "\($0)" }?.contains("healthcheck") == true,
                 "the app's health check is `smflow healthcheck`")
@@ -102,13 +104,103 @@ import Testing
         }
     }
 
+    /// Who sits on which network. `edge` is the way in (nginx alone), `egress`
+    /// the way out (only the processes that call outside APIs), `internal`
+    /// has no route out and carries everything else.
+    static let expectedNetworks: [String: Set<String>] = [
+        "nginx": ["edge", "internal"],
+        // Deploying a Telegram flow calls setWebhook from the app process.
+        "app": ["internal", "egress"],
+        // Telegram, Instagram Graph, LLM servers, user http.request URLs.
+        "worker": ["internal", "egress"],
+        "postgres": ["internal"],
+        "migrate": ["internal"],
+        "backup": ["internal"],
+    ]
+
     @Test func internal_network_has_no_way_out_and_only_nginx_is_on_the_edge() {
         #expect(compose.networks["internal"]?["internal"] as? Bool == true)
         #expect(compose.networks["edge"]?["internal"] as? Bool != true)
-        for name in ["app", "worker", "postgres", "migrate", "backup"] {
-            #expect(services[name]?.networkNames == ["internal"], "\(name) networks")
+        for (name, expected) in Self.expectedNetworks {
+            #expect(services[name]?.networkNames == expected, "\(name) networks")
         }
-        #expect(services["nginx"]?.networkNames == ["edge", "internal"])
+        let onEdge = services.filter { $0.value.networkNames.contains("edge") }.keys
+        #expect(Set(onEdge) == ["nginx"], "only nginx is on the edge network")
+        #expect(Set(compose.networks.keys) == ["edge", "internal", "egress"], "no other network")
+    }
+
+    /// The worker and the app reach Telegram, Instagram and LLM servers: their
+    /// second network has a route out. Nothing else may be on it, and nothing
+    /// on it publishes a port (so it is a way out, never a way in).
+    @Test func egress_network_has_a_way_out_and_holds_only_app_and_worker() throws {
+        let egress = try #require(compose.networks["egress"], "no egress network")
+        #expect(egress["internal"] as? Bool != true, "egress must have a route out")
+        #expect(egress["external"] == nil, "egress is this file's own network, not a shared one")
+        let onEgress = Set(services.filter { $0.value.networkNames.contains("egress") }.keys)
+        #expect(onEgress == ["app", "worker"])
+        for name in onEgress {
+            #expect(services[name]?.fields["ports"] == nil, "\(name) is on egress and publishes ports")
+        }
+        #expect(services["postgres"]?.networkNames == ["internal"], "the database never gets a way out")
+    }
+
+    /// Every service starts with a plain `docker compose up`; only `backup`
+    /// waits for `smflow backup` (issue 9) behind a profile. A profile on the
+    /// worker would leave every flow's jobs queued forever.
+    @Test func no_profile_hides_the_worker_or_the_app() {
+        let profiled = Set(services.filter { $0.value.fields["profiles"] != nil }.keys)
+        #expect(profiled.isSubset(of: ["backup"]), "services behind a profile: \(profiled.sorted())")
+        for name in ["nginx", "app", "worker", "postgres", "migrate"] {
+            #expect(services[name]?.fields["profiles"] == nil, "\(name) is behind a profile")
+        }
+    }
+
+    /// The worker container: `smflow worker`, with `worker --check` as its
+    /// health check through the same binary path the app's check and the
+    /// Dockerfile's ENTRYPOINT use, hardened like the app.
+    @Test func the_worker_runs_smflow_worker_with_its_own_health_check() throws {
+        let worker = try #require(services["worker"])
+        let app = try #require(services["app"])
+        #expect(worker.strings("command") == ["worker"])
+        let appBinary = try #require((app.mapping("healthcheck")["test"] as? [Any])?.dropFirst().first.map { "\($0)" })
+        let test = (worker.mapping("healthcheck")["test"] as? [Any])?.map { "\($0)" }
+        #expect(test == ["CMD", appBinary, "worker", "--check"])
+        let dockerfile = try RepositoryFiles.text("deploy/Dockerfile")
+        #expect(dockerfile.contains("ENTRYPOINT [\"\(appBinary)\"]"), "the health check names the image's binary")
+        #expect(worker.string("image") == app.string("image"), "the worker runs the app's image")
+    }
+
+    @Test func the_worker_is_hardened_like_the_app() throws {
+        let worker = try #require(services["worker"])
+        let app = try #require(services["app"])
+        #expect(worker.string("user") == "10001:10001")
+        #expect(worker.fields["read_only"] as? Bool == true)
+        #expect(worker.strings("cap_drop") == ["ALL"])
+        #expect(worker.fields["cap_add"] == nil)
+        #expect(worker.strings("security_opt") == ["no-new-privileges:true"])
+        #expect(worker.string("restart") == "unless-stopped")
+        for key in ["cpus", "memory", "pids"] {
+            #expect(worker.limits[key].map { "\($0)" } == app.limits[key].map { "\($0)" }, "worker \(key) limit differs from the app's")
+        }
+        #expect(worker.fields["expose"] == nil && worker.fields["ports"] == nil, "the worker listens on nothing")
+    }
+
+    @Test func the_worker_waits_for_a_healthy_database_and_finished_migrations() throws {
+        let dependsOn = try #require(services["worker"]?.mapping("depends_on"))
+        #expect((dependsOn["postgres"] as? [String: Any])?["condition"] as? String == "service_healthy")
+        #expect((dependsOn["migrate"] as? [String: Any])?["condition"] as? String == "service_completed_successfully")
+    }
+
+    /// The worker opens sealed credentials (SMF_ENCRYPTION_KEY), signs like the
+    /// app (SMF_SECRET_KEY) and builds webhook URLs (SMF_PUBLIC_URL).
+    @Test func the_worker_gets_the_keys_and_public_url_it_needs() throws {
+        let worker = try #require(services["worker"])
+        let app = try #require(services["app"])
+        #expect(worker.environment["SMF_ENV"] == "production")
+        #expect(worker.environment["SMF_ENCRYPTION_KEY_FILE"] == "/run/secrets/smf_encryption_key")
+        #expect(worker.environment["SMF_SECRET_KEY_FILE"] == "/run/secrets/smf_secret_key")
+        #expect(worker.environment["SMF_PUBLIC_URL"] == app.environment["SMF_PUBLIC_URL"])
+        #expect(Set(worker.strings("secrets")) == ["smf_secret_key", "smf_encryption_key", "smf_app_database_url"])
     }
 
     @Test func the_app_trusts_forwarded_headers_only_from_nginx() throws {
