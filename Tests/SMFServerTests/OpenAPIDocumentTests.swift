@@ -75,7 +75,13 @@ import Yams
             case .user: needed.insert("401")
             case .workspace: needed.formUnion(["401", "403", "404"])
             }
-            if let body = operation["requestBody"] {
+            if spec.webhookBody {
+                // Raw bodies, authenticated before parsing: malformed 400,
+                // refused 403, unknown endpoint 404, over the cap 413. No
+                // strict JSON envelope, so no 415/422 from the body rules.
+                #expect(operation["requestBody"] != nil, "\(key) is a webhook route but documents no body")
+                needed.formUnion(["400", "403", "404", "413"])
+            } else if let body = operation["requestBody"] {
                 let required = try Self.resolve(body)["required"] as? Bool ?? false
                 needed.formUnion(required ? ["400", "413", "415", "422"] : ["413", "422"])
                 #expect(spec.maxBody != nil, "\(key) documents a body, but the route states no body cap")
@@ -98,6 +104,21 @@ import Yams
         #expect(try enumeration("SecurityEventType") == SecurityEventType.allCases.map(\.rawValue))
         #expect(try enumeration("FlowStatus") == FlowStatus.allCases.map(\.rawValue))
         #expect(try enumeration("PortType") == PortType.allCases.map(\.rawValue))
+        #expect(try enumeration("CredentialKind") == CredentialKind.allCases.map(\.rawValue))
+        #expect(try enumeration("ExecutionStatus") == ExecutionStatus.allCases.map(\.rawValue))
+        #expect(try enumeration("WebhookKind") == WebhookKind.allCases.map(\.rawValue))
+        #expect(Set(try enumeration("WebhookKind")) == Set(TriggerRegistration.webhookTriggers.values.map(\.rawValue)),
+                "every webhook kind is some trigger's")
+        #expect(Set(try enumeration("StepStatus")) == Set(Self.stepStatuses.map(\.rawValue)))
+    }
+
+    /// Every `StepRecord.Status` (not `CaseIterable` in SMFCore): the
+    /// exhaustive switch stops compiling when a case is added, so the list
+    /// cannot silently fall behind.
+    static let stepStatuses: [StepRecord.Status] = [.succeeded, .failed, .skipped, .timedOut, .running].filter { status in
+        switch status {
+        case .succeeded, .failed, .skipped, .timedOut, .running: true
+        }
     }
 
     // MARK: - Serving it
