@@ -139,7 +139,7 @@ let package = Package(
         // Runs the built `smflow` binary as a subprocess (exit codes, output).
         .testTarget(
             name: "smflowTests",
-            dependencies: ["smflow", "SMFFakes", .product(name: "AsyncHTTPClient", package: "async-http-client")]
+            dependencies: ["smflow", "smflow-testbed", "SMFFakes", .product(name: "AsyncHTTPClient", package: "async-http-client")]
         ),
         // The shipped deployment (deploy/): static rules over the Dockerfile and compose file, and
         // real nginx/PostgreSQL/openssl runs that scripts/test provides (see its header).

@@ -191,7 +191,7 @@ import VaporTesting
             let bot = try await f.credential(.telegramBot)
             let llm = try await f.credential(.llmOpenAICompatible)
             // Saved without the LLM credential: allowed, with a warning, but not deployable.
-            let draft = try await f.create(name: "Bot", document: FlowFixtures.threeNodes(bot: bot, llm: nil))
+            let draft = try await f.create(name: "Bot", document: FlowFixtures.threeNodes(bot: bot, llm: nil, manualTrigger: true))
             #expect(draft.status == .created)
             let warnings = try #require(draft.json["warnings"] as? [[String: Any]])
             #expect(warnings.contains { $0["pointer"] as? String == "/document/nodes/1/settings/credential" })
@@ -202,7 +202,7 @@ import VaporTesting
             #expect(errors.contains { $0["pointer"] as? String == "/document/nodes/1/settings/credential" && $0["code"] != nil })
 
             let v2 = try await f.send(.PUT, "\(f.base)/\(id)", ifMatch: "\"r1\"",
-                                      body: ["name": "Bot", "document": FlowFixtures.threeNodes(bot: bot, llm: llm)])
+                                      body: ["name": "Bot", "document": FlowFixtures.threeNodes(bot: bot, llm: llm, manualTrigger: true)])
             #expect(v2.status == .ok)
             let deployed = try await f.send(.POST, "\(f.base)/\(id)/deploy", ifMatch: "\"r2\"", body: ["version": 2])
             #expect(deployed.status == .ok)
@@ -211,7 +211,7 @@ import VaporTesting
             #expect(try await f.send(.POST, "\(f.base)/\(id)/deploy", ifMatch: "\"r3\"", body: ["version": 9]).status == .unprocessableEntity)
 
             let v3 = try await f.send(.PUT, "\(f.base)/\(id)", ifMatch: "\"r3\"",
-                                      body: ["name": "Bot", "document": FlowFixtures.threeNodes(bot: bot, llm: llm, prompt: "v3 {{input}}")])
+                                      body: ["name": "Bot", "document": FlowFixtures.threeNodes(bot: bot, llm: llm, prompt: "v3 {{input}}", manualTrigger: true)])
             #expect(v3.json["deployed_version"] as? Int == 2, "saving does not change what is live")
             let v3deployed = try await f.send(.POST, "\(f.base)/\(id)/deploy", ifMatch: "\"r4\"", body: ["version": 3])
             #expect(v3deployed.json["deployed_version"] as? Int == 3)

@@ -198,4 +198,24 @@ struct WebhookSecurityTests {
             #expect(sealed.hasPrefix("v1."))
         }
     }
+
+    @Test func webhook_rate_limit_is_per_client_address_whatever_token_is_presented() async throws {
+        let fakes = try await FakePlatforms.start()
+        defer { fakes.stopDetached() }
+        try await withTestApp({ config in
+            fakes.configure(&config)
+            config.rateLimits[.webhook] = RateLimitPolicy(name: "webhook", limit: 3, periodMilliseconds: 3_600_000, burst: 3)
+        }) { app in
+            var statuses: [HTTPResponseStatus] = []
+            for _ in 0..<5 {
+                // A made-up bearer token each time must not buy a fresh bucket.
+                let response = try await live(app).sendRequest(
+                    .POST, "/hooks/telegram/" + OpaqueToken.generate(),
+                    headers: ["Authorization": "Bearer " + OpaqueToken.generate(), "Content-Type": "application/json"],
+                    body: ByteBuffer(string: "{}"))
+                statuses.append(response.status)
+            }
+            #expect(statuses == [.notFound, .notFound, .notFound, .tooManyRequests, .tooManyRequests])
+        }
+    }
 }

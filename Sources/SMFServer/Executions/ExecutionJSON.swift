@@ -44,6 +44,26 @@ struct ExecutionBody: Content {
         response = execution.response.flatMap { try? JSONValue(parsing: $0) }
         revision = execution.revision
     }
+
+    // Nullable fields are sent as null, not left out, like the rest of the API.
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(flow_id, forKey: .flow_id)
+        try container.encode(flow_version, forKey: .flow_version)
+        try container.encode(event_id, forKey: .event_id)
+        try container.encode(trigger_type, forKey: .trigger_type)
+        try container.encode(status, forKey: .status)
+        try container.encode(attempts, forKey: .attempts)
+        try container.encode(created_at, forKey: .created_at)
+        try container.encode(started_at, forKey: .started_at)
+        try container.encode(finished_at, forKey: .finished_at)
+        try container.encode(duration_ms, forKey: .duration_ms)
+        try container.encode(steps, forKey: .steps)
+        try container.encode(error, forKey: .error)
+        try container.encode(response, forKey: .response)
+        try container.encode(revision, forKey: .revision)
+    }
 }
 
 /// A list page: the executions and the cursor of the next page, absent on the last.

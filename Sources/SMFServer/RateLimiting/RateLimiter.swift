@@ -31,7 +31,7 @@ struct RateLimiter: Sendable {
         guard let kind = request.route?.userInfo[Self.classKey] as? RateLimitClass, let policy = policies[kind] else {
             return next()
         }
-        let key = Self.identity(of: request)
+        let key = Self.identity(of: request, kind: kind)
         let now = clock.milliseconds()
         if let decision = store.decideImmediately(key: key, policy: policy, now: now) {
             return apply(decision, policy: policy, key: key, now: now, request: request, next: next)
@@ -75,7 +75,12 @@ struct RateLimiter: Sendable {
         }
     }
 
-    static func identity(of request: Request) -> String {
+    /// The bucket key. Sign-in and webhook routes are keyed by client IP
+    /// only: their callers are not authenticated by a session or key, so a
+    /// presented token proves nothing yet and a caller rotating made-up
+    /// tokens would get a fresh bucket each time.
+    static func identity(of request: Request, kind: RateLimitClass) -> String {
+        if kind == .auth || kind == .webhook { return "ip:" + request.clientAddress }
         if let bearer = request.headers.bearerAuthorization?.token, !bearer.isEmpty {
             return "cred:" + OpaqueToken.hash(bearer).prefix(32)
         }

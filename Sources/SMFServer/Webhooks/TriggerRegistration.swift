@@ -14,6 +14,15 @@ struct WebhookInfo: Content, Equatable {
     /// Generic webhooks only, and only in the deploy that created the
     /// endpoint: the HMAC signing secret, shown once (stored sealed).
     var signing_secret: String?
+
+    // `url` is null without SMF_PUBLIC_URL; the secret is absent unless just created.
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(kind, forKey: .kind)
+        try container.encode(url, forKey: .url)
+        try container.encode(path, forKey: .path)
+        try container.encodeIfPresent(signing_secret, forKey: .signing_secret)
+    }
 }
 
 /// Keeps a deployed flow's trigger reachable: its webhook endpoint (one per
@@ -29,14 +38,19 @@ struct TriggerRegistration {
     let flowID: UUID
     let version: Int
     let trigger: FlowNode
+    let logger: Logger
     private(set) var endpoint: WebhookEndpoint?
+    /// A generic endpoint made by this deploy: created in the deploy's
+    /// transaction, so a failed deploy leaves no endpoint whose signing
+    /// secret nobody saw.
+    private var createInCommit = false
     private(set) var info: WebhookInfo?
 
     static let webhookTriggers: [String: WebhookKind] = [
         "telegram.update": .telegram, "instagram.comment": .meta, "instagram.message": .meta, "webhook.generic": .generic,
     ]
 
-    init(services: ExecutionServices, workspaceID: UUID, flowID: UUID, version: Int, document: FlowDocument) throws {
+    init(services: ExecutionServices, workspaceID: UUID, flowID: UUID, version: Int, document: FlowDocument, logger: Logger) throws {
         guard let trigger = document.nodes.first(where: { NodeCatalog.standard.type(id: $0.type, version: $0.version)?.category == .trigger })
         else { throw SMFError.internalError }  // deploy validation guarantees exactly one
         self.services = services
@@ -44,6 +58,7 @@ struct TriggerRegistration {
         self.flowID = flowID
         self.version = version
         self.trigger = trigger
+        self.logger = logger
     }
 
     mutating func prepare(on db: any Database, now: Date) async throws {
@@ -85,7 +100,13 @@ struct TriggerRegistration {
                 endpoint.keyID = sealed.keyID
                 if kind == .generic { shownSecret = secret }
             }
-            try await endpoint.create(on: db)
+            if kind == .generic {
+                createInCommit = true
+            } else {
+                // Telegram needs the row before setWebhook; a failed deploy
+                // leaves it for the next one (one per credential, reused).
+                try await endpoint.create(on: db)
+            }
         }
         if kind == .telegram { try await registerTelegram(endpoint, credentialID: credentialID, on: db) }
         self.endpoint = endpoint
@@ -118,13 +139,23 @@ struct TriggerRegistration {
             try await services.telegram.setWebhook(
                 token: token, url: url, secretToken: secret, allowedUpdates: TriggerFilter.telegramAllowedUpdates(settings))
         } catch {
+            // The platform's own text stays in the log: the client learns the kind of failure only.
+            logger.warning("telegram setWebhook failed", metadata: ["endpoint_id": "\(endpoint.id?.uuidString ?? "-")", "error": "\(error)"])
+            let reason: String
+            switch error {
+            case .timeout, .transport: reason = "Telegram did not answer"
+            case .http(let status, _, _): reason = "Telegram answered HTTP \(status)"
+            case .rateLimited: reason = "Telegram is rate limiting this bot"
+            default: reason = "Telegram's answer was not usable"
+            }
             throw SMFError(.badGateway, code: "webhook-registration-failed", title: "Webhook registration failed",
-                           detail: "Telegram refused or did not answer the webhook registration: \(error.description)")
+                           detail: "\(reason); the flow was not deployed. Try again.")
         }
     }
 
     /// The trigger row, in the deploy's transaction (replaces the flow's previous one).
     func commit(on db: any Database) async throws {
+        if createInCommit, let endpoint { try await endpoint.create(on: db) }
         try await Self.remove(flowID: flowID, on: db)
         let row = FlowTrigger()
         row.id = UUID()

@@ -41,15 +41,21 @@ struct FlowFixtures {
 
     /// Telegram update → LLM answer → Telegram reply; credentials optional
     /// (a save without them is allowed with warnings, a deploy is not).
-    static func threeNodes(bot: String?, llm: String?, prompt: String = "Answer briefly: {{input}}") -> [String: Any] {
+    /// `manualTrigger`: start with `manual` instead, for deploy tests that are
+    /// about versions rather than webhooks (a Telegram trigger needs a bot
+    /// token and a public URL to register its webhook).
+    static func threeNodes(bot: String?, llm: String?, prompt: String = "Answer briefly: {{input}}",
+                           manualTrigger: Bool = false) -> [String: Any] {
         var trigger: [String: Any] = ["updates": ["message"]]
         var chat: [String: Any] = ["model": "gpt-4o-mini", "system_prompt": prompt, "temperature": 0.2]
         var send: [String: Any] = ["text": "{{input}}"]
         if let bot { trigger["credential"] = bot; send["credential"] = bot }
         if let llm { chat["credential"] = llm }
+        if manualTrigger { trigger = [:] }
         return [
             "nodes": [
-                ["id": "trigger", "type": "telegram.update", "version": 1, "settings": trigger, "position": ["x": 0, "y": 0]],
+                ["id": "trigger", "type": manualTrigger ? "manual" : "telegram.update", "version": 1, "settings": trigger,
+                 "position": ["x": 0, "y": 0]],
                 ["id": "answer", "type": "llm.chat", "version": 1, "settings": chat, "position": ["x": 200, "y": 0]],
                 ["id": "reply", "type": "telegram.send_message", "version": 1, "settings": send, "position": ["x": 400, "y": 0]],
             ],

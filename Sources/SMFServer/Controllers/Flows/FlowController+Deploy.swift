@@ -26,7 +26,8 @@ extension FlowController {
         // before the deploy commits; a failure here leaves the flow as it was.
         var trigger = try TriggerRegistration(
             services: request.application.execution, workspaceID: grant.workspaceID, flowID: try current.requireID(),
-            version: body.version, document: try JSONDecoder().decode(FlowDocument.self, from: Data(version.document.utf8)))
+            version: body.version, document: try JSONDecoder().decode(FlowDocument.self, from: Data(version.document.utf8)),
+            logger: request.logger)
         try await trigger.prepare(on: request.db, now: now)
         let prepared = trigger
         let flow = try await mutate(current, expected: expected, request: request) { flow, db in

@@ -42,9 +42,9 @@ enum WebhookController {
     /// challenge as text/plain only when the verify token matches; else 403.
     @Sendable static func metaHandshake(_ request: Request) async throws -> Response {
         var query = try StrictQuery(request, allowed: ["hub.mode", "hub.verify_token", "hub.challenge"])
-        let mode = query.string("hub.mode", maxLength: 32)
-        let token = query.string("hub.verify_token", maxLength: 256)
-        let challenge = query.string("hub.challenge", maxLength: 256)
+        let mode = query.string("hub.mode", maxLength: 32, problem: "Too long.")
+        let token = query.string("hub.verify_token", maxLength: 256, problem: "Too long.")
+        let challenge = query.string("hub.challenge", maxLength: 256, problem: "Too long.")
         try query.finish()
         guard let endpoint = try await endpoint(.meta, request: request) else {
             return try notFound(burning: ByteBuffer())
@@ -161,7 +161,7 @@ enum WebhookController {
         var mac = HMAC<SHA256>(key: SymmetricKey(size: .bits256))
         mac.update(data: body.readableBytesView)
         _ = mac.finalize()
-        throw SMFError.resourceNotFound
+        throw SMFError.notFound
     }
 
     private static func refuse(_ verdict: WebhookVerification, endpoint: WebhookEndpointRecord, request: Request) throws -> Response {
