@@ -105,6 +105,9 @@ _schemathesis_environment() {
         SMF_BCRYPT_COST=10
         SMF_USAGE_ANOMALY=off
         SMF_RATE_LIMITS="auth=$limit,write=$limit,read=$limit,webhook=$limit"
+        # A vault key made for this run only (credentials are stored sealed;
+        # without a key their writes answer 503 by design).
+        SMF_ENCRYPTION_KEY="$(openssl rand -hex 32)"
     )
 }
 
