@@ -3,6 +3,7 @@ import Foundation
 import SMFCore
 import SMFFakes
 import SMFSecurity
+import SQLKit
 import Testing
 import VaporTesting
 @testable import SMFServer
@@ -216,6 +217,24 @@ struct WebhookSecurityTests {
                 statuses.append(response.status)
             }
             #expect(statuses == [.notFound, .notFound, .notFound, .tooManyRequests, .tooManyRequests])
+        }
+    }
+
+    @Test func endpoint_secrets_follow_an_encryption_key_rotation() async throws {
+        try await FakePlatforms.withApp { app, fakes in
+            let (_, path, secret) = try await telegramEndpoint(app, fakes)
+            let token = String(path.split(separator: "/").last ?? "")
+            let oldKey = try #require(app.smf.config.encryptionKey)
+            let newKey = CredentialFixtures.key()
+            let ring = SecretBox(current: .init(material: newKey), previous: [.init(material: oldKey)])
+            guard let sql = app.db as? any SQLDatabase else { throw SMFError.internalError }
+            let report = try await EncryptionKeyRotation(box: ring).run(on: sql, progress: { _ in })
+            #expect(report.isComplete)
+            // Only the new key now: the endpoint's secret still opens and still matches.
+            let newOnly = EndpointSecrets(vault: CredentialVault(box: SecretBox(current: .init(material: newKey))))
+            let record = try #require(try await WebhookEndpointRecord.find(kind: .telegram, token: token, on: app.db))
+            #expect(newOnly.open(record) == secret)
+            #expect(record.sealedSecret.flatMap(SecretBox.keyID(of:)) == ring.current.id)
         }
     }
 }

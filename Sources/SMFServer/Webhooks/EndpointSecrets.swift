@@ -32,15 +32,15 @@ struct EndpointSecrets: Sendable {
         return String(data: plain, encoding: .utf8)
     }
 
-    /// The Instagram credential behind a Meta endpoint; nil when it is gone
-    /// or does not open (every delivery is then refused).
-    func instagramAccount(_ endpoint: WebhookEndpointRecord, on database: any Database) async throws -> InstagramAccount? {
-        guard let vault, let credentialID = endpoint.credentialID else { return nil }
-        guard let material = try? await vault.material(credentialID: credentialID, workspaceID: endpoint.workspaceID, on: database),
-              material.kind == .instagramAccount
+    /// The Instagram credential behind a Meta endpoint (read with the
+    /// endpoint); nil when it is gone or does not open (every delivery is
+    /// then refused).
+    func instagramAccount(_ endpoint: WebhookEndpointRecord) -> InstagramAccount? {
+        guard let vault, let credentialID = endpoint.credentialID, let sealed = endpoint.credentialSealed,
+              endpoint.credentialKind == CredentialKind.instagramAccount.rawValue,
+              let secrets = try? vault.open(sealed: sealed, workspaceID: endpoint.workspaceID, credentialID: credentialID)
         else { return nil }
-        return InstagramAccount(appSecret: material.secrets.reveal("app_secret"),
-                                verifyToken: material.secrets.reveal("verify_token"),
-                                igUserID: material.publicFields["ig_user_id"])
+        return InstagramAccount(appSecret: secrets.reveal("app_secret"), verifyToken: secrets.reveal("verify_token"),
+                                igUserID: CredentialVault.decodeObject(endpoint.credentialPublicFields)["ig_user_id"])
     }
 }

@@ -3,9 +3,11 @@ import Foundation
 import SMFCore
 import SQLKit
 
-/// An endpoint as the ingest path needs it, read with one indexed query
-/// (the token is unique) together with the triggers of the deployed flows
-/// it feeds.
+/// An endpoint as the ingest path needs it, read with ONE indexed query
+/// (the token is unique) that also brings its credential's sealed secrets
+/// and public fields (Meta): a known endpoint with a bad signature and an
+/// unknown one cost the same database work, so timing does not tell them
+/// apart.
 struct WebhookEndpointRecord: Sendable {
     let id: UUID
     let workspaceID: UUID
@@ -13,6 +15,10 @@ struct WebhookEndpointRecord: Sendable {
     let credentialID: UUID?
     let flowID: UUID?
     let sealedSecret: String?
+    /// The credential's sealed secrets and public fields (JSON), when it has one.
+    let credentialSealed: String?
+    let credentialPublicFields: String?
+    let credentialKind: String?
 
     /// Tokens are base64url of 24 random bytes; anything else cannot be one
     /// and is refused before a query runs.
@@ -29,16 +35,23 @@ struct WebhookEndpointRecord: Sendable {
             let credential_id: UUID?
             let flow_id: UUID?
             let sealed_secret: String?
+            let credential_sealed: String?
+            let credential_public_fields: String?
+            let credential_kind: String?
         }
-        let row = try await sql.select()
-            .columns("id", "workspace_id", "credential_id", "flow_id", "sealed_secret")
-            .from(WebhookEndpoint.schema)
-            .where("token", .equal, SQLBind(token))
-            .where("kind", .equal, SQLBind(kind.rawValue))
-            .first(decoding: Row.self)
+        // The credential must be of the endpoint's workspace (it always is;
+        // the join says so again).
+        let row = try await sql.raw("""
+            SELECT e.id, e.workspace_id, e.credential_id, e.flow_id, e.sealed_secret,
+                   c.sealed AS credential_sealed, c.public_fields AS credential_public_fields, c.kind AS credential_kind
+            FROM webhook_endpoints e
+            LEFT JOIN credentials c ON c.id = e.credential_id AND c.workspace_id = e.workspace_id
+            WHERE e.token = \(bind: token) AND e.kind = \(bind: kind.rawValue)
+            """).first(decoding: Row.self)
         return row.map {
             WebhookEndpointRecord(id: $0.id, workspaceID: $0.workspace_id, kind: kind, credentialID: $0.credential_id,
-                                  flowID: $0.flow_id, sealedSecret: $0.sealed_secret)
+                                  flowID: $0.flow_id, sealedSecret: $0.sealed_secret, credentialSealed: $0.credential_sealed,
+                                  credentialPublicFields: $0.credential_public_fields, credentialKind: $0.credential_kind)
         }
     }
 }

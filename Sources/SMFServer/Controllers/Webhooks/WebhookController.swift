@@ -49,7 +49,7 @@ enum WebhookController {
         guard let endpoint = try await endpoint(.meta, request: request) else {
             return try notFound(burning: ByteBuffer())
         }
-        let account = try await request.application.execution.endpointSecrets.instagramAccount(endpoint, on: request.db)
+        let account = request.application.execution.endpointSecrets.instagramAccount(endpoint)
         switch MetaVerifyHandshake.respond(mode: mode, verifyToken: token, challenge: challenge,
                                            storedVerifyToken: account?.verifyToken) {
         case .accept(let echo):
@@ -70,7 +70,7 @@ enum WebhookController {
         guard let endpoint = try await endpoint(.meta, request: request) else {
             return try notFound(burning: body)
         }
-        let account = try await request.application.execution.endpointSecrets.instagramAccount(endpoint, on: request.db)
+        let account = request.application.execution.endpointSecrets.instagramAccount(endpoint)
         let verdict = MetaSignature.verify(
             body: body.readableBytesView, headerValues: request.headers[MetaSignature.headerName],
             appSecret: account?.appSecret)
