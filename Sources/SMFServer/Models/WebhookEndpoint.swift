@@ -31,7 +31,9 @@ final class WebhookEndpoint: Model, @unchecked Sendable {
     init() {}
 }
 
-/// The trigger of a deployed flow (see `CreateFlowTrigger`).
+/// The trigger of a deployed flow (see `CreateFlowTrigger`). `@unchecked
+/// Sendable` like every Fluent model (DESIGN pitfall 7): one instance
+/// belongs to one task.
 final class FlowTrigger: Model, @unchecked Sendable {
     static let schema = "flow_triggers"
 
@@ -46,7 +48,8 @@ final class FlowTrigger: Model, @unchecked Sendable {
     init() {}
 }
 
-/// One accepted delivery (see `CreateWebhookEvent`).
+/// One accepted delivery (see `CreateWebhookEvent`). `@unchecked Sendable`
+/// like every Fluent model (DESIGN pitfall 7): one instance belongs to one task.
 final class WebhookEvent: Model, @unchecked Sendable {
     static let schema = "webhook_events"
 
