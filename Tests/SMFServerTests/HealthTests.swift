@@ -30,14 +30,16 @@ import VaporTesting
             config.database = down
             config.databaseIsExplicit = true
             try await configure(app, config: config)
-            let started = ContinuousClock.now
             try await app.testing().test(.GET, "readyz") { res in
                 #expect(res.status == .serviceUnavailable)
                 #expect(res.headers.contentType?.description.hasPrefix("application/problem+json") == true)
                 #expect(res.problem?["detail"] as? String == "The database is not reachable.")
             }
-            // Bounded by the 1 s probe timeout (with slack for a loaded CI machine).
-            #expect(started.duration(to: .now) < .seconds(5))
+            // No wall-clock assertion here (DEVELOPERS.md: figures come from
+            // benchmarks, not timed tests): under the parallel suites of a
+            // 2-core CI run it took 10 s of scheduling delay once. The bound
+            // itself is the probe's 1 s timeout (ReadinessProbe), and a hang
+            // would still fail the run.
             #expect(app.smf.metrics.exposition().contains("db_errors_total 1"))
             try await app.testing().test(.GET, "healthz") { res in
                 #expect(res.status == .ok)
