@@ -109,7 +109,9 @@ struct AuditLiveTests {
              "-key", ca.tlsDirectory.appendingPathComponent("privkey.pem").path, "-cipher", "DEFAULT:@SECLEVEL=0",
              "-min_protocol", "TLSv1", "-max_protocol", "TLSv1.2"],
             environment: [:], directory: scratch.url, logIn: scratch.url)
-        defer { server.process.terminate() }
+        // SIGKILL: an in-process test may have set SIGTERM to ignored (the server's
+        // signal handling does), and children inherit that — s_server then outlived the run.
+        defer { kill(server.process.processIdentifier, SIGKILL) }
         #expect(await LoopbackPort.waitUntilAccepting([port], timeout: .seconds(15)))
         let report = try await Self.audit(["--url", "https://smflow.test:\(port)", "--address", "127.0.0.1",
                                            "--cacert", ca.caFile.path, "--only", "app.https,mistake.unencrypted-communication"])
