@@ -1,31 +1,6 @@
 import Foundation
 import SMFSecurity
 
-/// The opaque position of a flow list page: the last row's creation time
-/// (whole milliseconds) and id. Keyset pagination: rows inserted while a
-/// client pages are never shown twice and never shift a row out of view.
-struct FlowCursor: Equatable {
-    let createdMilliseconds: Int64
-    let id: UUID
-
-    var encoded: String {
-        Data("f1|\(createdMilliseconds)|\(id.uuidString)".utf8).base64URLEncoded()
-    }
-
-    init(createdMilliseconds: Int64, id: UUID) {
-        self.createdMilliseconds = createdMilliseconds
-        self.id = id
-    }
-
-    init?(_ raw: String) {
-        guard let text = Base64URL.decodeText(raw, maxLength: 128) else { return nil }
-        let parts = text.split(separator: "|")
-        guard parts.count == 3, parts[0] == "f1", let milliseconds = Int64(parts[1]),
-              let id = UUID(uuidString: String(parts[2])) else { return nil }
-        self.init(createdMilliseconds: milliseconds, id: id)
-    }
-}
-
 /// The position of a version list page: the last version number shown.
 struct FlowVersionCursor: Equatable {
     let number: Int

@@ -15,7 +15,7 @@ struct FlowListQuery {
         var status: FlowStatus?
         /// Lower-cased; matched as a substring with `%` and `_` literal.
         var nameContains: String?
-        var cursor: FlowCursor?
+        var cursor: KeysetCursor?
         var deletedAfter: Date
         var limit: Int
     }

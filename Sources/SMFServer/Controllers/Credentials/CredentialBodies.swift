@@ -124,26 +124,3 @@ extension CredentialController {
             secret_updated_at: credential.secretUpdatedAt)
     }
 }
-
-/// The opaque position of a credential list page (as `FlowCursor`).
-struct CredentialCursor: Equatable {
-    let createdMilliseconds: Int64
-    let id: UUID
-
-    var encoded: String {
-        Data("c1|\(createdMilliseconds)|\(id.uuidString)".utf8).base64URLEncoded()
-    }
-
-    init(createdMilliseconds: Int64, id: UUID) {
-        self.createdMilliseconds = createdMilliseconds
-        self.id = id
-    }
-
-    init?(_ raw: String) {
-        guard let text = Base64URL.decodeText(raw, maxLength: 128) else { return nil }
-        let parts = text.split(separator: "|")
-        guard parts.count == 3, parts[0] == "c1", let milliseconds = Int64(parts[1]),
-              let id = UUID(uuidString: String(parts[2])) else { return nil }
-        self.init(createdMilliseconds: milliseconds, id: id)
-    }
-}

@@ -36,9 +36,9 @@ enum CredentialController {
         var query = try StrictQuery(request, allowed: ["limit", "cursor", "kind"])
         let limit = query.integer("limit", in: 1...100) ?? 50
         let kind = query.choice("kind", CredentialKind.self)
-        var cursor: CredentialCursor?
+        var cursor: KeysetCursor?
         if let raw = query.string("cursor", maxLength: 512, problem: "Use the next_cursor of a previous page.") {
-            cursor = CredentialCursor(raw)
+            cursor = KeysetCursor(raw, list: .credentials)
             if cursor == nil { query.record("cursor", "Use the next_cursor of a previous page.") }
         }
         try query.finish()
@@ -56,7 +56,7 @@ enum CredentialController {
         let found = try await rows.sort(\.$createdMilliseconds, .descending).sort(\.$id, .descending).limit(limit + 1).all()
         let page = Array(found.prefix(limit))
         let next = found.count > limit
-            ? try page.last.map { CredentialCursor(createdMilliseconds: $0.createdMilliseconds ?? 0, id: try $0.requireID()).encoded }
+            ? try page.last.map { KeysetCursor(.credentials, createdMilliseconds: $0.createdMilliseconds ?? 0, id: try $0.requireID()).encoded }
             : nil
         return CredentialPage(items: try page.map(body(for:)), next_cursor: next)
     }

@@ -18,9 +18,9 @@ enum ExecutionController {
         let flowID = query.uuid("flow_id")
         let since = query.timestamp("since")
         let until = query.timestamp("until")
-        var cursor: FlowCursor?
+        var cursor: KeysetCursor?
         if let raw = query.string("cursor", maxLength: 512, problem: "Use the next_cursor of a previous page.") {
-            cursor = FlowCursor(raw)
+            cursor = KeysetCursor(raw, list: .executions)
             if cursor == nil { query.record("cursor", "Use the next_cursor of a previous page.") }
         }
         try query.finish()
@@ -43,7 +43,7 @@ enum ExecutionController {
             .limit(limit + 1).all()
         let page = found.prefix(limit)
         let next = found.count > limit
-            ? try page.last.map { FlowCursor(createdMilliseconds: $0.createdMilliseconds, id: try $0.requireID()).encoded }
+            ? try page.last.map { KeysetCursor(.executions, createdMilliseconds: $0.createdMilliseconds, id: try $0.requireID()).encoded }
             : nil
         return ExecutionPage(items: try page.map(ExecutionBody.init), next_cursor: next)
     }

@@ -13,9 +13,9 @@ extension FlowController {
         let limit = query.integer("limit", in: 1...100) ?? 50
         let status = query.choice("status", FlowStatus.self)
         let name = query.string("name", maxLength: nameLimit, problem: "Use at most \(nameLimit) characters.")
-        var cursor: FlowCursor?
+        var cursor: KeysetCursor?
         if let raw = query.string("cursor", maxLength: 512, problem: "Use the next_cursor of a previous page.") {
-            cursor = FlowCursor(raw)
+            cursor = KeysetCursor(raw, list: .flows)
             if cursor == nil { query.record("cursor", "Use the next_cursor of a previous page.") }
         }
         try query.finish()
@@ -26,7 +26,7 @@ extension FlowController {
             deletedAfter: FlowRetention.cutoff(now: request.application.smf.clock.now()), limit: limit), on: sql)
         let page = rows.prefix(limit)
         let next = rows.count > limit
-            ? page.last.map { FlowCursor(createdMilliseconds: $0.created_ms, id: $0.id).encoded }
+            ? page.last.map { KeysetCursor(.flows, createdMilliseconds: $0.created_ms, id: $0.id).encoded }
             : nil
         var headers = HTTPHeaders()
         headers.contentType = .json
