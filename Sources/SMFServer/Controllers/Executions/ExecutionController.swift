@@ -93,28 +93,3 @@ enum ExecutionController {
         return execution
     }
 }
-
-extension StrictQuery {
-    /// A UUID parameter; a malformed one is recorded as a problem.
-    mutating func uuid(_ name: String) -> UUID? {
-        guard let raw = string(name, maxLength: 64, problem: "Use a UUID.") else { return nil }
-        guard let id = UUID(uuidString: raw) else {
-            record(name, "Use a UUID.")
-            return nil
-        }
-        return id
-    }
-
-    /// An RFC 3339 time (`2026-11-29T14:00:00Z`); a malformed one is recorded.
-    mutating func timestamp(_ name: String) -> Date? {
-        let hint = "Use an RFC 3339 time such as 2026-11-29T14:00:00Z."
-        guard let raw = string(name, maxLength: 64, problem: hint) else { return nil }
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        if let date = formatter.date(from: raw) { return date }
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let date = formatter.date(from: raw) { return date }
-        record(name, hint)
-        return nil
-    }
-}
