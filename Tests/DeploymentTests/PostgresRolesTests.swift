@@ -165,7 +165,13 @@ struct PostgresRolesTests {
         environment["SMF_DATA_DIR"] = scratch.url.path
         let (server, address) = try await SmflowBinary.startServe(environment: environment, directory: scratch.url)
         do {
-            let ready = try await Curl.request(address + "/readyz")
+            // Eventually ready (the probe's 1 s bound can be missed once on
+            // a loaded 2-core CI machine; a broken role stays 503).
+            var ready = try await Curl.request(address + "/readyz")
+            for _ in 0..<20 where ready.status != 200 {
+                try await Task.sleep(for: .milliseconds(500))
+                ready = try await Curl.request(address + "/readyz")
+            }
             #expect(ready.status == 200, "\(ready)\n\(server.output)")
             let login = try await Curl.request(address + "/api/v1/auth/login", method: "POST",
                                                headers: ["Content-Type: application/json"],

@@ -76,6 +76,13 @@ public struct AppConfig: Sendable {
     public var jobLeaseSeconds = 60
     public var jobMaxAttempts = 5
     public var webhookMaxBodyBytes = 256 * 1024
+    /// How long `/readyz` waits for the database before answering 503.
+    /// Not read from the environment: one second is the contract that
+    /// orchestrators' probes are tuned to (docs/CONFIGURATION.md). Tests whose
+    /// subject is not the timeout raise it in code, because dozens of test
+    /// apps migrating at once on 2 cores can delay a healthy SQLite
+    /// `SELECT 1` past one second (CI, 2026-11-29).
+    public var readinessTimeout: Duration = .seconds(1)
 
     public var registration: RegistrationMode {
         registrationSetting ?? (isProduction ? .invite : .open)

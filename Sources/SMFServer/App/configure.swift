@@ -34,7 +34,7 @@ func configure(_ app: Application, config: AppConfig, pipeline: Pipeline = .full
         config: config,
         clientIPResolver: ClientIPResolver(trustedProxies: config.trustedProxies),
         metrics: metrics,
-        readiness: ReadinessProbe(timeout: .seconds(1), expectedMigrations: Set(AppMigrations.names)),
+        readiness: ReadinessProbe(timeout: config.readinessTimeout, expectedMigrations: Set(AppMigrations.names)),
         clock: clock,
         hasher: PasswordHasher(cost: config.bcryptCost, threadPool: makePasswordThreadPool(app)),
         events: events,

@@ -73,6 +73,9 @@ func withTestApp(
     // Likewise the unusual-usage detector: the authorization matrix alone is
     // a 404/403 "scan" (UsageAnomalyTests switch it on).
     config.usageAnomaly.enabled = false
+    // A healthy database must read as ready however loaded the machine is;
+    // the 1 s production bound has its own test (HealthTests, database down).
+    config.readinessTimeout = .seconds(60)
     adjust(&config)
     if TestDatabase.isPostgres, case .postgres = config.database {
         try await sharedDatabaseLock.withLock {
