@@ -13,6 +13,8 @@ enum MetricsController {
         guard let client = request.clientIP, context.config.adminNetworks.contains(client) else {
             throw SMFError.notFound
         }
+        // Readiness and queue gauges come from the database, read now (ScrapeTimeMetrics).
+        await ScrapeTimeMetrics.refresh(request)
         var headers = HTTPHeaders()
         headers.contentType = contentType
         return Response(status: .ok, headers: headers, body: .init(string: context.metrics.exposition()))
