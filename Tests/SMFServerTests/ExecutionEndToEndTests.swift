@@ -90,6 +90,33 @@ struct ExecutionEndToEndTests {
         }
     }
 
+    /// Telegram stops delivering once no deployed flow uses the bot: not
+    /// after the first of two flows on it is undeployed, but after the last
+    /// one is deleted.
+    @Test func the_last_flow_leaving_a_bot_deletes_its_webhook() async throws {
+        try await FakePlatforms.withApp { app, fakes in
+            let run = try await RunFixtures.make(app, fakes)
+            let (first, _) = try await run.deploy(RunFlows.keywordReply(bot: run.bot), name: "first")
+            let (second, _) = try await run.deploy(RunFlows.keywordReply(bot: run.bot), name: "second")
+            func deletes() -> Int { fakes.telegram.webhookCalls.all.filter { $0.method == "deleteWebhook" }.count }
+            func etag(_ id: String) async throws -> String {
+                let read = try await run.flows.send(.GET, "\(run.flows.base)/\(id)")
+                return try #require(read.headers.first(name: .eTag))
+            }
+
+            let undeployed = try await run.flows.send(.POST, "\(run.flows.base)/\(first)/undeploy", ifMatch: try await etag(first))
+            #expect(undeployed.status == .ok, "\(String(buffer: undeployed.body))")
+            #expect(deletes() == 0, "another deployed flow still uses the bot")
+
+            let deleted = try await run.flows.send(.DELETE, "\(run.flows.base)/\(second)", ifMatch: try await etag(second))
+            #expect(deleted.status == .noContent, "\(String(buffer: deleted.body))")
+            #expect(deletes() == 1)
+            let call = try #require(fakes.telegram.webhookCalls.all.last)
+            #expect(call.method == "deleteWebhook")
+            #expect(call.token == fakes.botToken)
+        }
+    }
+
     @Test func manual_test_run_is_queued_and_its_progress_is_readable() async throws {
         try await FakePlatforms.withApp { app, fakes in
             let run = try await RunFixtures.make(app, fakes)

@@ -17,8 +17,9 @@ struct ExecutionServices: Sendable {
     let metrics: WebhookMetrics
     let telegram: TelegramClient
     let instagram: InstagramGraphClient
-    let llm: OpenAICompatibleClient
     let fetcher: GuardedHTTPFetcher
+    /// LLM calls pinned to the vetted address (the base URL is user-supplied).
+    let llmConnector: PinnedLLMConnector
     let outbound: OutboundGuard
     /// `SMF_PUBLIC_URL` without a trailing slash: the base of webhook URLs.
     let publicURL: String?
@@ -33,7 +34,6 @@ struct ExecutionServices: Sendable {
         let http = IntegrationHTTP(client: client, logger: logger)
         telegram = TelegramClient(http: http, baseURL: config.telegramAPIURL)
         instagram = InstagramGraphClient(http: http, baseURL: config.graphAPIURL)
-        llm = OpenAICompatibleClient(http: http)
         let networks = config.outboundAllowlist.compactMap { CIDR($0) }
         let hosts = config.outboundAllowlist.filter { CIDR($0) == nil }
         let policy = OutboundURLPolicy(
@@ -41,11 +41,13 @@ struct ExecutionServices: Sendable {
             allowedHosts: hosts, allowedNetworks: networks)
         let outbound = OutboundGuard(policy: policy)
         self.outbound = outbound
-        fetcher = GuardedHTTPFetcher(eventLoopGroup: eventLoopGroup, vet: { url in
+        let vet: GuardedHTTPFetcher.Vet = { url in
             let vetted = try await outbound.vet(url)
             return VettedTarget(url: vetted.url.string, host: vetted.host, port: vetted.port,
                                 pinnedAddress: vetted.address.description)
-        })
+        }
+        fetcher = GuardedHTTPFetcher(eventLoopGroup: eventLoopGroup, vet: vet)
+        llmConnector = PinnedLLMConnector(eventLoopGroup: eventLoopGroup, vet: vet, logger: logger)
         publicURL = config.publicURL.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
     }
 

@@ -38,18 +38,20 @@ struct ServerNodeRunner: ExternalNodeRunner {
     private func chat(_ request: NodeRequest) async throws -> NodeResult {
         let credential = try material(request, kind: .llmOpenAICompatible)
         let (baseURL, apiKey) = try llmEndpoint(credential)
-        try await vetBase(baseURL)
         let input = request.inputs["input"]?.compactMap(\.textValue).joined(separator: "\n") ?? ""
         var messages: [OpenAICompatibleClient.ChatMessage] = []
         if let system = request.rendered("system_prompt"), !system.isEmpty {
             messages.append(.init(role: "system", content: system))
         }
         messages.append(.init(role: "user", content: input))
-        let answer = try await services.llm.chatCompletion(
-            baseURL: baseURL, apiKey: apiKey, model: request.settings["model"]?.stringValue ?? "",
-            messages: messages, temperature: request.settings["temperature"]?.doubleValue ?? 0.7,
-            maxTokens: request.settings["max_tokens"]?.integerValue.map { Int($0) } ?? 1024,
-            timeout: timeout(request, default: 30))
+        // Vetted and pinned in one step (PinnedLLMConnector: no second DNS answer).
+        let answer = try await services.llmConnector.withClient(baseURL: baseURL) { llm in
+            try await llm.chatCompletion(
+                baseURL: baseURL, apiKey: apiKey, model: request.settings["model"]?.stringValue ?? "",
+                messages: messages, temperature: request.settings["temperature"]?.doubleValue ?? 0.7,
+                maxTokens: request.settings["max_tokens"]?.integerValue.map { Int($0) } ?? 1024,
+                timeout: timeout(request, default: 30))
+        }
         return NodeResult(outputs: ["output": .text(answer.content)])
     }
 
@@ -87,7 +89,9 @@ struct ServerNodeRunner: ExternalNodeRunner {
     private func transcribe(_ request: NodeRequest) async throws -> NodeResult {
         let credential = try material(request, kind: .llmOpenAICompatible)
         let (baseURL, apiKey) = try llmEndpoint(credential)
-        try await vetBase(baseURL)
+        // Refuse a private base URL before the media is downloaded; the
+        // upload itself is vetted again and pinned below.
+        _ = try await services.outbound.vet(baseURL)
         guard case .media(let media)? = request.inputs["audio"]?.first else {
             throw NodeFailure.permanent("transcribe.audio got no media")
         }
@@ -99,10 +103,12 @@ struct ServerNodeRunner: ExternalNodeRunner {
         var fetcher = services.fetcher
         fetcher.maxResponseBytes = 25 << 20
         let audio = try await fetcher.fetch(.init(method: .GET, url: url))
-        let text = try await services.llm.transcribe(
-            baseURL: baseURL, apiKey: apiKey, audio: audio.body, filename: "audio", mimeType: media.mimeType,
-            model: request.settings["model"]?.stringValue ?? "whisper-1",
-            language: request.settings["language"]?.stringValue, timeout: timeout(request, default: 60))
+        let text = try await services.llmConnector.withClient(baseURL: baseURL) { llm in
+            try await llm.transcribe(
+                baseURL: baseURL, apiKey: apiKey, audio: audio.body, filename: "audio", mimeType: media.mimeType,
+                model: request.settings["model"]?.stringValue ?? "whisper-1",
+                language: request.settings["language"]?.stringValue, timeout: timeout(request, default: 60))
+        }
         return NodeResult(outputs: ["text": .text(text)])
     }
 
@@ -164,11 +170,6 @@ struct ServerNodeRunner: ExternalNodeRunner {
             throw NodeFailure.permanent("the LLM credential needs base_url and api_key")
         }
         return (base, key)
-    }
-
-    /// The LLM base URL is user-supplied: the SSRF rules apply to it too.
-    private func vetBase(_ url: String) async throws {
-        _ = try await services.outbound.vet(url)
     }
 
     private func timeout(_ request: NodeRequest, default seconds: Int64) -> Duration {

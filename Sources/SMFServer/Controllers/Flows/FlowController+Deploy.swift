@@ -30,6 +30,7 @@ extension FlowController {
             logger: request.logger)
         try await trigger.prepare(on: request.db, now: now)
         let prepared = trigger
+        let telegramBefore = try await TelegramWebhookRelease.endpoints(ofFlow: try current.requireID(), on: request.db)
         let flow = try await mutate(current, expected: expected, request: request) { flow, db in
             try requireLive(flow)
             flow.deployedVersion = body.version
@@ -38,6 +39,11 @@ extension FlowController {
             try await flow.save(on: db)
             try await prepared.commit(on: db)
         }
+        // A trigger moved to another bot leaves the old bot's endpoint unused.
+        var leftBehind = telegramBefore
+        if let kept = prepared.endpoint?.id { leftBehind.remove(kept) }
+        await TelegramWebhookRelease(services: request.application.execution, logger: request.logger)
+            .release(leftBehind, workspaceID: grant.workspaceID, on: request.db)
         await request.application.smf.events.record(
             .flowDeployed, .success, on: request, userID: grant.caller.userID, apiKeyID: grant.caller.apiKeyID,
             workspaceID: grant.workspaceID,
@@ -60,6 +66,7 @@ extension FlowController {
         try requireLive(current)
         guard current.revision == expected else { throw SMFError.preconditionFailed }
         let now = request.application.smf.clock.now()
+        let telegramBefore = try await TelegramWebhookRelease.endpoints(ofFlow: try current.requireID(), on: request.db)
         let flow = try await mutate(current, expected: expected, request: request) { flow, db in
             try requireLive(flow)
             flow.deployedVersion = nil
@@ -68,6 +75,8 @@ extension FlowController {
             try await flow.save(on: db)
             try await TriggerRegistration.remove(flowID: try flow.requireID(), on: db)
         }
+        await TelegramWebhookRelease(services: request.application.execution, logger: request.logger)
+            .release(telegramBefore, workspaceID: grant.workspaceID, on: request.db)
         if let previous = current.deployedVersion {
             await request.application.smf.events.record(
                 .flowUndeployed, .success, on: request, userID: grant.caller.userID, apiKeyID: grant.caller.apiKeyID,

@@ -66,6 +66,7 @@ enum FlowController {
         guard current.revision == expected else { throw SMFError.preconditionFailed }
         let now = request.application.smf.clock.now()
         let wasDeployed = current.deployedVersion
+        let telegramBefore = try await TelegramWebhookRelease.endpoints(ofFlow: try current.requireID(), on: request.db)
         _ = try await mutate(current, expected: expected, request: request) { flow, db in
             try requireLive(flow)
             flow.deletedAt = now
@@ -75,6 +76,8 @@ enum FlowController {
             try await flow.save(on: db)
             try await TriggerRegistration.remove(flowID: try flow.requireID(), on: db)
         }
+        await TelegramWebhookRelease(services: request.application.execution, logger: request.logger)
+            .release(telegramBefore, workspaceID: grant.workspaceID, on: request.db)
         if let wasDeployed {
             await request.application.smf.events.record(
                 .flowUndeployed, .success, on: request, userID: grant.caller.userID, apiKeyID: grant.caller.apiKeyID,
