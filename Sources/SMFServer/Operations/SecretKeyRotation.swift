@@ -149,7 +149,7 @@ public struct SecretKeyRotation: Sendable {
             """).run()
     }
 
-    public static func iso(_ date: Date) -> String {
+    static func iso(_ date: Date) -> String {
         date.formatted(.iso8601)
     }
 }
