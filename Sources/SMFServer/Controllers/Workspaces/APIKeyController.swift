@@ -54,8 +54,7 @@ enum APIKeyController {
         let key = APIKey()
         key.workspaceID = grant.workspaceID
         key.name = body.name.trimmingCharacters(in: .whitespacesAndNewlines)
-        key.keyHash = context.tokens.hash(secret)
-        key.hashKeyID = context.tokens.currentKeyID
+        key.keyHash = OpaqueToken.hash(secret)
         key.hint = String(secret.prefix(APIKeyFormat.livePrefix.count + 4))
         key.scopes = Set(body.scopes).map(\.rawValue).sorted().joined(separator: " ")
         key.isTest = isTest
