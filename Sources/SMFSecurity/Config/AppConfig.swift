@@ -83,6 +83,14 @@ public struct AppConfig: Sendable {
     /// apps migrating at once on 2 cores can delay a healthy SQLite
     /// `SELECT 1` past one second (CI, 2026-11-29).
     public var readinessTimeout: Duration = .seconds(1)
+    /// How long a query waits for a free pooled connection before failing.
+    /// `nil` keeps each driver's default: 3 s on PostgreSQL (fail fast when
+    /// the database is gone) and 10 s on SQLite. Not read from the
+    /// environment; tests raise it in code, because a hundred concurrent
+    /// callers on a 2-core CI machine running every suite at once can queue
+    /// for longer than 10 s on SQLite's single connection per event loop
+    /// (CI, 2026-12-02: `.connectionRequestTimeout` in RateLimitTests).
+    public var databasePoolTimeout: Duration?
 
     public var registration: RegistrationMode {
         registrationSetting ?? (isProduction ? .invite : .open)

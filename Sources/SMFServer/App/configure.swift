@@ -70,7 +70,7 @@ func configure(_ app: Application, config: AppConfig, pipeline: Pipeline = .full
     encoder.dateEncodingStrategy = .iso8601
     ContentConfiguration.global.use(encoder: encoder, for: .json)
 
-    try DatabaseSetup.configure(app, location: config.database)
+    try DatabaseSetup.configure(app, location: config.database, poolTimeout: config.databasePoolTimeout)
     try await DatabaseSetup.prepare(app, location: config.database)
 
     // Outbound calls (platforms, LLMs, http.request) share one client; it

@@ -9,11 +9,12 @@ import Vapor
 /// Connects the application to its database (SQLite by default, PostgreSQL
 /// when DATABASE_URL says so) and registers the migrations.
 enum DatabaseSetup {
-    static func configure(_ app: Application, location: DatabaseLocation) throws {
+    static func configure(_ app: Application, location: DatabaseLocation, poolTimeout: Duration? = nil) throws {
+        let sqliteTimeout = poolTimeout.map(timeAmount) ?? .seconds(10)
         switch location {
         case .sqlite(let path):
             if path == ":memory:" {
-                app.databases.use(.sqlite(.memory), as: .sqlite)
+                app.databases.use(.sqlite(.memory, connectionPoolTimeout: sqliteTimeout), as: .sqlite)
             } else {
                 let directory = (path as NSString).deletingLastPathComponent
                 if !directory.isEmpty {
@@ -22,7 +23,7 @@ enum DatabaseSetup {
                         atPath: directory, withIntermediateDirectories: true,
                         attributes: [.posixPermissions: 0o700])
                 }
-                app.databases.use(.sqlite(.file(path)), as: .sqlite)
+                app.databases.use(.sqlite(.file(path), connectionPoolTimeout: sqliteTimeout), as: .sqlite)
             }
         case .postgres(let url):
             let configuration = try SQLPostgresConfiguration(url: url.raw.reveal())
@@ -32,12 +33,17 @@ enum DatabaseSetup {
                     maxConnectionsPerEventLoop: 4,
                     // Fail a request for a connection quickly when the
                     // database is gone, instead of queueing for the default 10 s.
-                    connectionPoolTimeout: .seconds(3)),
+                    connectionPoolTimeout: poolTimeout.map(timeAmount) ?? .seconds(3)),
                 as: .psql)
         }
         for migration in AppMigrations.all {
             app.migrations.add(migration)
         }
+    }
+
+    private static func timeAmount(_ duration: Duration) -> TimeAmount {
+        let (seconds, attoseconds) = duration.components
+        return .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
     }
 
     /// One-time settings for a SQLite file: write-ahead logging lets readers

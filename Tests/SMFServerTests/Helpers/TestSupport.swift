@@ -76,6 +76,7 @@ func withTestApp(
     // A healthy database must read as ready however loaded the machine is;
     // the 1 s production bound has its own test (HealthTests, database down).
     config.readinessTimeout = .seconds(60)
+    config.databasePoolTimeout = .seconds(60)
     adjust(&config)
     if TestDatabase.isPostgres, case .postgres = config.database {
         try await sharedDatabaseLock.withLock {
