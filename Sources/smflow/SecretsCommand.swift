@@ -7,7 +7,7 @@ struct SecretsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "secrets",
         abstract: "Generate secrets; re-encrypt stored secrets under a new key.",
-        subcommands: [Generate.self, RotateEncryptionKey.self]
+        subcommands: [Generate.self, RotateEncryptionKey.self, RotateSecretKey.self]
     )
 
     struct Generate: ParsableCommand {
@@ -78,6 +78,65 @@ struct SecretsCommand: AsyncParsableCommand {
             for table in report.skippedTables { Output.error("smflow: \(table): table not present, skipped") }
             Output.error("smflow: re-encrypted \(report.reencrypted) row(s), \(report.changedConcurrently) changed concurrently, \(report.failures.count) failed, \(report.remainingCount) left under an old key")
             guard report.isComplete else { throw ExitCode.failure }
+        }
+    }
+
+    struct RotateSecretKey: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "rotate-secret-key",
+            abstract: "Record a signing-key rotation: the old key keeps working for a grace period, then is refused.",
+            discussion: """
+                Put the new key in SMF_SECRET_KEY and the old one in SMF_SECRET_KEY_PREVIOUS, run this with that \
+                environment, then restart the app processes with it. Sessions and API keys hashed under the old key \
+                (or under the unkeyed SHA-256 of rows from before migration 008) are accepted until the grace period \
+                ends and re-hashed under the new key when used; after it they are refused, and the next run deletes \
+                such sessions and revokes such API keys. --retire-now (key compromise) refuses the old key at once. \
+                Running it again never extends a grace period. Prints key ids only, never key material.
+                """
+        )
+
+        @Option(help: "How long the old key is still accepted: 7d, 36h, 90m (at most 90d).")
+        var grace = "7d"
+
+        @Flag(help: "Refuse the old key(s) at once (compromise).")
+        var retireNow = false
+
+        func validate() throws {
+            guard SecretKeyRotation.parseDuration(grace) != nil else {
+                throw ValidationError("--grace must be a duration such as 7d, 36h or 90m, at most 90d")
+            }
+        }
+
+        func run() async throws {
+            let config = try ConfigurationLoading.loadOrExit()
+            LoggingSetup.bootstrap(format: config.logFormat, level: .warning)
+            guard config.secretKey != nil else {
+                Output.error("smflow: \(SecretKeyRotation.Failure.noSecretKey)")
+                throw ExitCode(configErrorExitCode)
+            }
+            let report: SecretKeyRotation.Report
+            do {
+                report = try await SecretKeyRotation.run(config: config, grace: SecretKeyRotation.parseDuration(grace) ?? 0,
+                                                         retireNow: retireNow)
+            } catch let failure as SecretKeyRotation.Failure {
+                Output.error("smflow: \(failure)")
+                throw ExitCode.failure
+            } catch {
+                Output.error("smflow: rotation failed: \(error)")
+                throw ExitCode.failure
+            }
+            Output.line("current key id \(report.currentKeyID)")
+            for retirement in report.retirements {
+                let name = retirement.keyID == TokenKeyRing.legacyKeyID ? "legacy sha256 hashes" : "key id \(retirement.keyID)"
+                let when = SecretKeyRotation.iso(retirement.retiresAt)
+                let verb = retirement.changed ? "accepted until" : "already retiring at"
+                Output.line("\(name): \(verb) \(when)")
+            }
+            for keyID in report.finished { Output.line("retired \(keyID)") }
+            Output.line("sessions in grace: \(report.sessionsInGrace), API keys in grace: \(report.apiKeysInGrace)")
+            if !report.finished.isEmpty {
+                Output.line("deleted \(report.sessionsDeleted) session(s), revoked \(report.apiKeysRevoked) API key(s)")
+            }
         }
     }
 }

@@ -62,6 +62,10 @@ public struct AppConfig: Sendable {
     /// still open old ciphertexts while `smflow secrets rotate-encryption-key`
     /// re-encrypts them; new seals always use `encryptionKey`.
     public var encryptionKeyPrevious: [SecretValue] = []
+    /// Signing keys before the current `secretKey` (issue 9): token hashes
+    /// made under them are accepted only during the grace period that
+    /// `smflow secrets rotate-secret-key` records, and re-hashed on use.
+    public var secretKeyPrevious: [SecretValue] = []
     /// Host names (lower-cased) and CIDRs (canonical text) that outbound calls
     /// may reach although they resolve into a blocked private range.
     public var outboundAllowlist: [String] = []
@@ -139,6 +143,7 @@ public struct AppConfig: Sendable {
             ("SMF_USAGE_ANOMALY", usageAnomaly.format()),
             ("SMF_INSTANCES", String(instances)),
             ("SMF_ENCRYPTION_KEY_PREVIOUS", encryptionKeyPrevious.isEmpty ? "(not set)" : encryptionKeyPrevious.map(\.redacted).joined(separator: ",")),
+            ("SMF_SECRET_KEY_PREVIOUS", secretKeyPrevious.isEmpty ? "(not set)" : secretKeyPrevious.map(\.redacted).joined(separator: ",")),
             ("SMF_OUTBOUND_ALLOWLIST", list(outboundAllowlist)),
             ("SMF_TELEGRAM_API_URL", telegramAPIURL),
             ("SMF_GRAPH_API_URL", graphAPIURL),

@@ -134,6 +134,15 @@ extension ConfigLoader {
                              "SMF_ENCRYPTION_KEY_PREVIOUS lists the current SMF_ENCRYPTION_KEY; list only the keys it replaced")
             }
         }
+        if let raw = reader.secret("SMF_SECRET_KEY_PREVIOUS") {
+            config.secretKeyPrevious = raw.reveal().split(separator: ",")
+                .map { SecretValue(String($0).trimmingASCIIWhitespace()) }
+                .filter { !$0.isEmpty }
+            if let current = config.secretKey, config.secretKeyPrevious.contains(current) {
+                reader.error("SMF_SECRET_KEY_PREVIOUS", "secret-key.previous-is-current",
+                             "SMF_SECRET_KEY_PREVIOUS lists the current SMF_SECRET_KEY; list only the keys it replaced")
+            }
+        }
         if let raw = reader.plain("SMF_OUTBOUND_ALLOWLIST") {
             config.outboundAllowlist = []
             for (index, entry) in raw.split(separator: ",").enumerated() {

@@ -46,6 +46,7 @@ extension ConfigVariable {
         .init("SMF_USAGE_ANOMALY", default: "window=60s,rate_factor=10,rate_min=120,warmup=5,baseline_weight=0.2,scan_404=30,probe_403=20,error_ratio=0.5,stuffing_accounts=5,cooldown=600s,max_subjects=100000", "Unusual-usage detection: `off`, or `NAME=VALUE` pairs overriding the defaults (see below)."),
         .init("SMF_INSTANCES", default: "1", "How many app processes serve this deployment; with more than one the rate-limit store must be `postgres`."),
         .init("SMF_ENCRYPTION_KEY_PREVIOUS", default: "(none)", secret: true, "Comma-separated earlier encryption keys, still accepted for reading while `smflow secrets rotate-encryption-key` re-encrypts."),
+        .init("SMF_SECRET_KEY_PREVIOUS", default: "(none)", secret: true, "Comma-separated earlier signing keys: tokens hashed under them work only during the grace period `smflow secrets rotate-secret-key` records."),
         .init("SMF_OUTBOUND_ALLOWLIST", default: "(empty)", "Comma-separated host names or CIDRs that outbound calls may reach although they are private addresses."),
         .init("SMF_TELEGRAM_API_URL", default: "https://api.telegram.org", "Base URL of the Telegram Bot API (tests point it at a local fake)."),
         .init("SMF_GRAPH_API_URL", default: "https://graph.facebook.com/v21.0", "Base URL of the Instagram Graph API, version included."),

@@ -14,6 +14,8 @@ struct AppContext: Sendable {
     let hasher: PasswordHasher
     let events: SecurityEventRecorder
     let usage: UsageAnomalyReporter
+    /// Stored token hashes under the secret-key ring (issue 9).
+    let tokens: TokenHashing
 }
 
 extension Application {

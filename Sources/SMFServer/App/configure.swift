@@ -39,7 +39,8 @@ func configure(_ app: Application, config: AppConfig, pipeline: Pipeline = .full
         hasher: PasswordHasher(cost: config.bcryptCost, threadPool: makePasswordThreadPool(app)),
         events: events,
         usage: UsageAnomalyReporter(
-            detector: UsageAnomalyDetector(thresholds: config.usageAnomaly), events: events, clock: clock, background: background))
+            detector: UsageAnomalyDetector(thresholds: config.usageAnomaly), events: events, clock: clock, background: background),
+        tokens: TokenHashing(ring: TokenKeyRing(config: config), clock: clock))
 
     configureHTTPServer(app, config: config)
 

@@ -27,6 +27,8 @@ enum AppMigrations {
         CreateFlowTrigger(),
         CreateWebhookEvent(),
         CreateExecution(),
+        // 008 — keyed token hashes, secret-key rotation (issue 9)
+        UpdateTokensAddHashKeyID(), CreateSecretKeyRetirement(),
     ]
 
     static var names: [String] { all.map(\.name) }

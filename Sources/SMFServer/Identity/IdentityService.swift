@@ -51,7 +51,8 @@ enum IdentityService {
         let token = OpaqueToken.generate()
         let csrf = OpaqueToken.generate()
         let session = Session(
-            userID: userID, tokenHash: OpaqueToken.hash(token), csrfHash: OpaqueToken.hash(csrf), now: now,
+            userID: userID, tokenHash: context.tokens.hash(token), csrfHash: context.tokens.hash(csrf),
+            keyID: context.tokens.currentKeyID, now: now,
             expiresAt: now.addingTimeInterval(context.config.sessionAbsoluteTimeout),
             userAgent: SecurityEventRecorder.clean(request.headers.first(name: .userAgent) ?? "", limit: 256),
             ip: request.clientAddress)

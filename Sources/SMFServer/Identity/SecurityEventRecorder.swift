@@ -30,6 +30,10 @@ enum SecurityEventType: String, Sendable, CaseIterable {
     case credentialCreated = "credential.created"
     case credentialSecretsReplaced = "credential.secrets_replaced"
     case credentialDeleted = "credential.deleted"
+    /// Secret-key rotation (issue 9): written by `smflow secrets
+    /// rotate-secret-key` (key ids only), not from a request.
+    case secretKeyRotated = "secret_key.rotated"
+    case secretKeyRetired = "secret_key.retired"
 }
 
 enum SecurityEventOutcome: String, Sendable {

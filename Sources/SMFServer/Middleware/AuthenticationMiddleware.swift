@@ -34,7 +34,7 @@ struct AuthenticationMiddleware: AsyncMiddleware {
         guard let sql = request.db as? any SQLDatabase else { throw SMFError.internalError }
         let context = request.application.smf
         let now = context.clock.now()
-        guard let session = try await CredentialLookup.session(tokenHash: OpaqueToken.hash(token), on: sql),
+        guard let session = try await Self.findSession(token, context: context, on: sql),
               session.revoked_at == nil,
               session.expires_at > now,
               session.last_seen_at.addingTimeInterval(context.config.sessionIdleTimeout) > now,
@@ -42,7 +42,7 @@ struct AuthenticationMiddleware: AsyncMiddleware {
         else { throw SMFError.unauthenticated }
 
         if viaCookie && Self.isUnsafe(request.method) {
-            try await CSRFGuard.check(request, csrfHash: session.csrf_hash, userID: session.user_id)
+            try await CSRFGuard.check(request, session: session, on: sql)
         }
         // Extends the idle timeout; written at most once a minute to keep
         // reads from turning into writes.
@@ -56,7 +56,7 @@ struct AuthenticationMiddleware: AsyncMiddleware {
         guard let sql = request.db as? any SQLDatabase else { throw SMFError.internalError }
         let context = request.application.smf
         let now = context.clock.now()
-        guard let key = try await CredentialLookup.apiKey(keyHash: OpaqueToken.hash(presented), on: sql),
+        guard let key = try await Self.findAPIKey(presented, context: context, on: sql),
               key.revoked_at == nil,
               key.expires_at.map({ $0 > now }) ?? true
         else { throw SMFError.unauthenticated }
@@ -74,6 +74,38 @@ struct AuthenticationMiddleware: AsyncMiddleware {
         }
         let scopes = Set(key.scopes.split(separator: " ").compactMap { APIKeyScope(rawValue: String($0)) })
         return Caller(userID: nil, credential: .apiKey(id: key.id, workspaceID: key.workspace_id, scopes: scopes))
+    }
+
+    /// The session of `token`: under the current key, or else (issue 9)
+    /// under an older key still in its grace period — then re-hashed under
+    /// the current key, so a session in use survives the rotation.
+    static func findSession(_ token: String, context: AppContext, on sql: any SQLDatabase) async throws -> CredentialLookup.SessionRow? {
+        let tokens = context.tokens
+        if let row = try await CredentialLookup.session(tokenHash: tokens.hash(token), keyID: tokens.currentKeyID, on: sql) {
+            return row
+        }
+        let candidates = tokens.candidateHashes(token, keyIDs: await tokens.graceCandidates(on: sql))
+        guard !candidates.isEmpty,
+              let row = try await CredentialLookup.session(anyOf: candidates.map(\.hash), on: sql),
+              tokens.acceptsOlder(storedHash: row.token_hash, storedKeyID: row.token_key_id, retiresAt: row.retires_at, candidates: candidates)
+        else { return nil }
+        try await CredentialLookup.rehashSession(row.id, from: row.token_hash, to: tokens.hash(token), keyID: tokens.currentKeyID, on: sql)
+        return row
+    }
+
+    /// The API key `presented`, as `findSession`.
+    static func findAPIKey(_ presented: String, context: AppContext, on sql: any SQLDatabase) async throws -> CredentialLookup.APIKeyRow? {
+        let tokens = context.tokens
+        if let row = try await CredentialLookup.apiKey(keyHash: tokens.hash(presented), keyID: tokens.currentKeyID, on: sql) {
+            return row
+        }
+        let candidates = tokens.candidateHashes(presented, keyIDs: await tokens.graceCandidates(on: sql))
+        guard !candidates.isEmpty,
+              let row = try await CredentialLookup.apiKey(anyOf: candidates.map(\.hash), on: sql),
+              tokens.acceptsOlder(storedHash: row.key_hash, storedKeyID: row.hash_key_id, retiresAt: row.retires_at, candidates: candidates)
+        else { return nil }
+        try await CredentialLookup.rehashAPIKey(row.id, from: row.key_hash, to: tokens.hash(presented), keyID: tokens.currentKeyID, on: sql)
+        return row
     }
 
     static func isUnsafe(_ method: HTTPMethod) -> Bool {

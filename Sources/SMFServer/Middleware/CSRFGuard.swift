@@ -1,4 +1,5 @@
 import SMFSecurity
+import SQLKit
 import Vapor
 
 /// Cross-site request forgery defence for cookie-authenticated unsafe
@@ -9,10 +10,12 @@ import Vapor
 /// double-submit cookie). Bearer requests are not affected: a browser never
 /// adds an Authorization header by itself.
 enum CSRFGuard {
-    static func check(_ request: Request, csrfHash: String, userID: UUID) async throws {
+    static func check(_ request: Request, session: CredentialLookup.SessionRow, on sql: any SQLDatabase) async throws {
+        let userID = session.user_id
         let originAllowed = isAllowedOrigin(request)
         let presented = request.headers.first(name: SessionCookies.csrfHeader) ?? ""
-        let tokenMatches = !presented.isEmpty && ConstantTime.equals(OpaqueToken.hash(presented), csrfHash)
+        var tokenMatches = false
+        if !presented.isEmpty { tokenMatches = try await csrfMatches(presented, session: session, request: request, on: sql) }
         guard originAllowed && tokenMatches else {
             await request.application.smf.events.record(
                 .csrfRejected, .denied, on: request, userID: userID,
@@ -20,6 +23,24 @@ enum CSRFGuard {
             throw SMFError(.forbidden, code: "csrf-rejected", title: "Forbidden",
                            detail: "Cross-site request check failed: send the X-CSRF-Token from sign-in, from an allowed origin.")
         }
+    }
+
+    /// The CSRF hash is under its own key id (issue 9): a session re-hashed
+    /// on a safe request keeps its CSRF hash under the older key until the
+    /// next unsafe one. Under an older key it counts only while the database
+    /// records that key's grace period, and is then re-hashed too.
+    private static func csrfMatches(
+        _ presented: String, session: CredentialLookup.SessionRow, request: Request, on sql: any SQLDatabase
+    ) async throws -> Bool {
+        let tokens = request.application.smf.tokens
+        let keyID = session.csrf_key_id ?? TokenKeyRing.legacyKeyID
+        guard tokens.ring.matches(presented, storedHash: session.csrf_hash, keyID: keyID) else { return false }
+        if keyID == tokens.currentKeyID { return true }
+        let retiresAt = try await TokenHashing.retiresAt(keyID: keyID, on: sql)
+        guard tokens.ring.accepts(keyID: keyID, retiresAt: retiresAt, now: tokens.clock.now()) else { return false }
+        try await CredentialLookup.rehashCSRF(session.id, from: session.csrf_hash, to: tokens.hash(presented),
+                                              keyID: tokens.currentKeyID, on: sql)
+        return true
     }
 
     /// Same origin (by `Sec-Fetch-Site`, or `Origin` equal to this host or to

@@ -1,7 +1,8 @@
 import Fluent
 import Foundation
 
-/// A workspace's key for automation, stored as the SHA-256 of its secret part.
+/// A workspace's key for automation, stored as the HMAC-SHA256 of the whole
+/// key under a key derived from `SMF_SECRET_KEY` (`TokenKeyRing`).
 final class APIKey: Model, @unchecked Sendable {
     static let schema = "api_keys"
 
@@ -9,6 +10,9 @@ final class APIKey: Model, @unchecked Sendable {
     @Field(key: "workspace_id") var workspaceID: UUID
     @Field(key: "name") var name: String
     @Field(key: "key_hash") var keyHash: String
+    /// The id of the key `keyHash` is under (migration 008; the column
+    /// defaults to the legacy `sha256` when a model leaves it nil).
+    @OptionalField(key: "hash_key_id") var hashKeyID: String?
     /// The first characters of the key, shown in lists so people can tell keys apart.
     @Field(key: "hint") var hint: String
     /// Space-separated scopes.

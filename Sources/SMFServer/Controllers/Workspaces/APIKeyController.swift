@@ -54,7 +54,8 @@ enum APIKeyController {
         let key = APIKey()
         key.workspaceID = grant.workspaceID
         key.name = body.name.trimmingCharacters(in: .whitespacesAndNewlines)
-        key.keyHash = OpaqueToken.hash(secret)
+        key.keyHash = context.tokens.hash(secret)
+        key.hashKeyID = context.tokens.currentKeyID
         key.hint = String(secret.prefix(APIKeyFormat.livePrefix.count + 4))
         key.scopes = Set(body.scopes).map(\.rawValue).sorted().joined(separator: " ")
         key.isTest = isTest
