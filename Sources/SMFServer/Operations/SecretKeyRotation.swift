@@ -149,7 +149,7 @@ public struct SecretKeyRotation: Sendable {
             """).run()
     }
 
-    static func iso(_ date: Date) -> String {
+    public static func iso(_ date: Date) -> String {
         date.formatted(.iso8601)
     }
 }
