@@ -182,7 +182,7 @@ import VaporTesting
             // Another process moves the retirement to now; this one's cache is
             // not told, and the rows are still there: the lookup itself refuses.
             let sql = try #require(app.db as? any SQLDatabase)
-            try await sql.raw("UPDATE secret_key_retirements SET retires_at = \(bind: clock.clock.now())").run()
+            try await sql.raw("UPDATE secret_key_retirements SET retires_at = \(bind: clock.clock.now().addingTimeInterval(-1))").run()
             #expect(try await status(app, "api/v1/auth/me", bearer: second.session) == .unauthorized)
             #expect(try await status(app, second.workspacePath, bearer: second.apiKey) == .unauthorized)
             #expect(try await Session.find(second.sessionID, on: app.db) != nil)

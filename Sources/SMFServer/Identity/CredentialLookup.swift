@@ -45,7 +45,7 @@ enum CredentialLookup {
             SELECT s.id, s.user_id, s.token_hash, s.token_key_id, s.csrf_hash, s.csrf_key_id, s.expires_at, s.last_seen_at,
             s.revoked_at, u.is_disabled, NULL AS retires_at
             FROM sessions s JOIN users u ON u.id = s.user_id
-            WHERE s.token_hash = \(bind: tokenHash) AND s.token_key_id = \(bind: keyID)
+            WHERE s.token_hash = \(bind: tokenHash) AND COALESCE(s.token_key_id, 'sha256') = \(bind: keyID)
             """).first(decoding: SessionRow.self)
     }
 
@@ -57,7 +57,7 @@ enum CredentialLookup {
             SELECT s.id, s.user_id, s.token_hash, s.token_key_id, s.csrf_hash, s.csrf_key_id, s.expires_at, s.last_seen_at,
             s.revoked_at, u.is_disabled, r.retires_at
             FROM sessions s JOIN users u ON u.id = s.user_id
-            LEFT JOIN secret_key_retirements r ON r.key_id = s.token_key_id
+            LEFT JOIN secret_key_retirements r ON r.key_id = COALESCE(s.token_key_id, 'sha256')
             WHERE s.token_hash IN (\(binds: tokenHashes))
             """).first(decoding: SessionRow.self)
     }
@@ -65,7 +65,7 @@ enum CredentialLookup {
     static func apiKey(keyHash: String, keyID: String, on sql: any SQLDatabase) async throws -> APIKeyRow? {
         try await sql.raw("""
             SELECT id, workspace_id, key_hash, hash_key_id, scopes, is_test, expires_at, last_used_at, revoked_at, NULL AS retires_at
-            FROM api_keys WHERE key_hash = \(bind: keyHash) AND hash_key_id = \(bind: keyID)
+            FROM api_keys WHERE key_hash = \(bind: keyHash) AND COALESCE(hash_key_id, 'sha256') = \(bind: keyID)
             """).first(decoding: APIKeyRow.self)
     }
 
@@ -73,7 +73,7 @@ enum CredentialLookup {
         try await sql.raw("""
             SELECT k.id, k.workspace_id, k.key_hash, k.hash_key_id, k.scopes, k.is_test, k.expires_at, k.last_used_at,
             k.revoked_at, r.retires_at
-            FROM api_keys k LEFT JOIN secret_key_retirements r ON r.key_id = k.hash_key_id
+            FROM api_keys k LEFT JOIN secret_key_retirements r ON r.key_id = COALESCE(k.hash_key_id, 'sha256')
             WHERE k.key_hash IN (\(binds: keyHashes))
             """).first(decoding: APIKeyRow.self)
     }

@@ -115,9 +115,9 @@ public struct SecretKeyRotation: Sendable {
         for row in due where row.key_id != ring.currentKeyID {
             let sessions = try await Self.count("sessions", "token_key_id", row.key_id, on: sql)
             let keys = try await Self.count("api_keys", "hash_key_id", row.key_id, on: sql, liveOnly: true)
-            try await sql.raw("DELETE FROM sessions WHERE token_key_id = \(bind: row.key_id)").run()
+            try await sql.raw("DELETE FROM sessions WHERE COALESCE(token_key_id, 'sha256') = \(bind: row.key_id)").run()
             try await sql.raw("""
-                UPDATE api_keys SET revoked_at = \(bind: now) WHERE hash_key_id = \(bind: row.key_id) AND revoked_at IS NULL
+                UPDATE api_keys SET revoked_at = \(bind: now) WHERE COALESCE(hash_key_id, 'sha256') = \(bind: row.key_id) AND revoked_at IS NULL
                 """).run()
             try await sql.raw("""
                 UPDATE secret_key_retirements SET retired_recorded_at = \(bind: now) WHERE key_id = \(bind: row.key_id)
@@ -133,7 +133,7 @@ public struct SecretKeyRotation: Sendable {
     }
 
     private static func count(_ table: String, _ column: String, _ keyID: String, on sql: any SQLDatabase, liveOnly: Bool = false) async throws -> Int {
-        var query: SQLQueryString = "SELECT COUNT(*) AS n FROM \(ident: table) WHERE \(ident: column) = \(bind: keyID)"
+        var query: SQLQueryString = "SELECT COUNT(*) AS n FROM \(ident: table) WHERE COALESCE(\(ident: column), 'sha256') = \(bind: keyID)"
         if liveOnly { query += " AND revoked_at IS NULL" }
         return try await sql.raw(query).first()?.decode(column: "n", as: Int.self) ?? 0
     }

@@ -21,7 +21,7 @@ struct UpdateTokensAddHashKeyID: AsyncMigration {
         // One column per statement: SQLite's ALTER TABLE takes one at a time.
         for (table, column) in Self.columns {
             try await database.schema(table)
-                .field(FieldKey(stringLiteral: column), .string, .required, .sql(.default("sha256")))
+                .field(FieldKey(stringLiteral: column), .string, .sql(.default("sha256")))
                 .update()
         }
         guard let sql = database as? any SQLDatabase else { return }
