@@ -14,6 +14,7 @@ struct SMFlowCommand: AsyncParsableCommand {
             HealthcheckCommand.self,
             AdminCommand.self,
             AuditCommand.self,
+            SecurityReportCommand.self,
         ]
     )
 }

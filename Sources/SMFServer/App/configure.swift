@@ -30,6 +30,9 @@ func configure(_ app: Application, config: AppConfig, pipeline: Pipeline = .full
     let background = BackgroundWrites()
     app.lifecycle.use(BackgroundWritesShutdown(writes: background))
     app.lifecycle.use(FlowRetentionLifecycle())
+    app.lifecycle.use(RequestStatsLifecycle(flusher: RequestStatsFlusher(
+        aggregator: metrics.requestStats, metrics: metrics, database: { [unowned app] in app.db }, logger: app.logger),
+        enabled: app.environment != .testing))
     app.smf = AppContext(
         config: config,
         clientIPResolver: ClientIPResolver(trustedProxies: config.trustedProxies),

@@ -29,6 +29,8 @@ enum AppMigrations {
         CreateExecution(),
         // 008 — keyed token hashes, secret-key rotation (issue 9)
         UpdateTokensAddHashKeyID(), CreateSecretKeyRetirement(),
+        // 009 — persisted request statistics and resource samples, weekly security report (issue 9)
+        CreateRequestStats(), CreateResourceSamples(),
     ]
 
     static var names: [String] { all.map(\.name) }

@@ -20,6 +20,8 @@ final class HTTPMetrics: Sendable {
     /// Metric handles by "method route status", so a request does one
     /// dictionary lookup instead of the registry's name and label checks.
     private let handles = Mutex<[String: (Counter, DurationHistogram)]>([:])
+    /// The same requests in per-minute buckets for `request_stats` (issue 9): memory only, flushed by `RequestStatsFlusher`.
+    let requestStats = RequestStatsAggregator()
 
     /// Buckets from 1 ms to 10 s: the API's interesting range.
     static let durationBuckets: [Duration] = [
@@ -83,6 +85,7 @@ final class HTTPMetrics: Sendable {
         }
         counter.increment()
         histogram.record(duration)
+        requestStats.record(method: method, route: route, status: status, duration: duration)
     }
 
     /// The Prometheus text exposition: the registry plus process metrics.
