@@ -15,6 +15,7 @@ struct SMFlowCommand: AsyncParsableCommand {
             AdminCommand.self,
             AuditCommand.self,
             SecurityReportCommand.self,
+            CredentialsCommand.self,
         ]
     )
 }
