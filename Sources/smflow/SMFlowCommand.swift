@@ -14,6 +14,8 @@ struct SMFlowCommand: AsyncParsableCommand {
             HealthcheckCommand.self,
             AdminCommand.self,
             AuditCommand.self,
+            BackupCommand.self,
+            RestoreCommand.self,
             SecurityReportCommand.self,
             CredentialsCommand.self,
         ]

@@ -80,6 +80,11 @@ public struct AppConfig: Sendable {
     public var jobLeaseSeconds = 60
     public var jobMaxAttempts = 5
     public var webhookMaxBodyBytes = 256 * 1024
+    /// The key backups are sealed with (issue 9): 64 hex characters, checked
+    /// by the loader; only `smflow backup`/`restore` need it.
+    public var backupKey: SecretValue?
+    /// Where pg_dump and friends are (`SMF_PG_BIN`); nil: PATH.
+    public var pgBinDirectory: String?
     /// How long `/readyz` waits for the database before answering 503.
     /// Not read from the environment: one second is the contract that
     /// orchestrators' probes are tuned to (docs/CONFIGURATION.md). Tests whose
@@ -151,6 +156,8 @@ public struct AppConfig: Sendable {
             ("SMF_JOB_LEASE_SECONDS", String(jobLeaseSeconds)),
             ("SMF_JOB_MAX_ATTEMPTS", String(jobMaxAttempts)),
             ("SMF_WEBHOOK_MAX_BODY_BYTES", String(webhookMaxBodyBytes)),
+            ("SMF_BACKUP_KEY", backupKey?.redacted ?? "(not set)"),
+            ("SMF_PG_BIN", pgBinDirectory ?? "(PATH)"),
         ]
     }
 }

@@ -111,6 +111,7 @@ public enum ConfigLoader {
         }
 
         readIssue8Settings(&reader, into: &config)
+        readBackupSettings(&reader, into: &config)
 
         reader.reportUnknownVariables(strict: config.isProduction)
 
@@ -183,6 +184,22 @@ public enum OutboundAllowlist {
             else { return false }
         }
         return labels.last.map { !$0.allSatisfy(\.isNumber) } ?? false
+    }
+}
+
+extension ConfigLoader {
+    /// `smflow backup` / `restore` (issue 9). The key is checked in every
+    /// mode, but only those commands require it.
+    fileprivate static func readBackupSettings(_ reader: inout Reader, into config: inout AppConfig) {
+        if let key = reader.secret("SMF_BACKUP_KEY") {
+            let text = key.reveal()
+            if text.utf8.count == 64, text.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) || ($0 >= 65 && $0 <= 70) }) {
+                config.backupKey = key
+            } else {
+                reader.error("SMF_BACKUP_KEY", "config.invalid", "SMF_BACKUP_KEY must be exactly 64 hexadecimal characters (32 bytes), e.g. from `smflow secrets generate`")
+            }
+        }
+        if let directory = reader.plain("SMF_PG_BIN") { config.pgBinDirectory = directory }
     }
 }
 

@@ -54,6 +54,8 @@ extension ConfigVariable {
         .init("SMF_JOB_LEASE_SECONDS", default: "60", "Seconds a claimed job stays leased without a heartbeat before another worker may take it (10 to 3600)."),
         .init("SMF_JOB_MAX_ATTEMPTS", default: "5", "Attempts before a failing job is dead-lettered (1 to 20)."),
         .init("SMF_WEBHOOK_MAX_BODY_BYTES", default: "262144", "Largest webhook body accepted (bytes, 1024 to 1048576); larger ones get 413."),
+        .init("SMF_BACKUP_KEY", default: "(none)", secret: true, "Key backups are encrypted with (AES-256-GCM): exactly 64 hex characters; needed only by `smflow backup` and `smflow restore`."),
+        .init("SMF_PG_BIN", default: "(pg_dump on PATH)", "Directory holding pg_dump, pg_restore, psql, createdb and dropdb for backups of PostgreSQL."),
     ]
 
     /// Prefix reserved for the test harness (`scripts/test` exports

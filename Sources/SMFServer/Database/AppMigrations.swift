@@ -27,6 +27,8 @@ enum AppMigrations {
         CreateFlowTrigger(),
         CreateWebhookEvent(),
         CreateExecution(),
+        // 007 — successful backups, read by /metrics, backup --check, audit (issue 9)
+        CreateBackupRun(),
         // 008 — keyed token hashes, secret-key rotation (issue 9)
         UpdateTokensAddHashKeyID(), CreateSecretKeyRetirement(),
         // 009 — persisted request statistics and resource samples, weekly security report (issue 9)

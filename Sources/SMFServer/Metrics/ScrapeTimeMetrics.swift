@@ -40,6 +40,7 @@ enum ScrapeTimeMetrics {
         ready.set(outcome == .ready ? 1.0 : 0.0)
         if outcome == .databaseUnreachable { context.metrics.databaseError() }
         guard outcome == .ready else { return }
+        await refreshLastBackup(registry, request.db, onError: context.metrics.databaseError)
 
         let queue = application.execution.queue
         do {
