@@ -2,8 +2,9 @@ import Foundation
 import Testing
 import Yams
 
-/// deploy/monitoring/alerts.yml against a real `smflow serve`: every metric
-/// an alert reads is one the app exports (or one Prometheus and the blackbox
+/// deploy/monitoring/alerts.yml and the Grafana dashboard
+/// (deploy/monitoring/grafana/smflow-dashboard.json) against a real
+/// `smflow serve`: every metric an alert or a panel reads is one the app exports (or one Prometheus and the blackbox
 /// exporter make: `up`, `probe_*`), and every label value an alert matches
 /// on exists on some exported series. A renamed metric or label would
 /// otherwise leave an alert that can never fire — promtool accepts any name.
@@ -55,6 +56,19 @@ import Yams
         }
     }
 
+    /// Every dashboard panel query, by panel title.
+    static func dashboardExpressions() throws -> [(alert: String, expr: String)] {
+        let data = try Data(contentsOf: RepositoryFiles.url("deploy/monitoring/grafana/smflow-dashboard.json"))
+        guard let root = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let panels = root["panels"] as? [[String: Any]] else { throw Malformed() }
+        return panels.flatMap { panel -> [(alert: String, expr: String)] in
+            let title = "panel \"\(panel["title"] as? String ?? "?")\""
+            return ((panel["targets"] as? [[String: Any]]) ?? []).compactMap { target in
+                (target["expr"] as? String).map { (title, $0) }
+            }
+        }
+    }
+
     struct Malformed: Error {}
 
     /// Exposition lines → series name and labels.
@@ -88,6 +102,8 @@ import Yams
     @Test func every_metric_and_label_an_alert_reads_is_exported() async throws {
         let alerts = try Self.alertExpressions()
         #expect(alerts.count >= 15)
+        let panels = try Self.dashboardExpressions()
+        #expect(panels.count >= 20)
 
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("smflow-monitoring-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -104,7 +120,7 @@ import Yams
 
         let exported = Self.series(in: exposition)
         let names = Set(exported.map(\.name))
-        for (alert, expr) in alerts {
+        for (alert, expr) in alerts + panels {
             let selectors = try Self.selectors(in: expr)
             #expect(!selectors.isEmpty, "\(alert): no metric selector found in its expression")
             for selector in selectors where !Self.isExternal(selector.metric) {
