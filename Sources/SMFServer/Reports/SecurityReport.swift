@@ -150,7 +150,7 @@ public struct SecurityReport: Codable, Sendable, Equatable {
         /// CPU seconds used that day, summed over instances (from the
         /// per-instance counter's rise between its first and last sample).
         public var cpuSeconds: Double
-        public var maxOpenFDs: Int64
+        public var maxOpenFileDescriptors: Int64
     }
 }
 

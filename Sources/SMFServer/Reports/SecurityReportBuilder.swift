@@ -296,7 +296,7 @@ public struct SecurityReportBuilder: Sendable {
             let cpu = entry.cpu.values.reduce(0.0) { $0 + max(0, $1.last - $1.first) }
             return .init(day: day, samples: entry.samples, instances: entry.cpu.count, maxRSSBytes: entry.rssMax,
                          meanRSSBytes: entry.samples > 0 ? entry.rssSum / Int64(entry.samples) : 0,
-                         cpuSeconds: Self.round(cpu, 2), maxOpenFDs: entry.fdsMax)
+                         cpuSeconds: Self.round(cpu, 2), maxOpenFileDescriptors: entry.fdsMax)
         }
     }
 

@@ -85,7 +85,7 @@ public enum SecurityReportHTML {
         ]))
         body.append(table(["Day", "Instances", "Samples", "Max RSS", "Mean RSS", "CPU seconds", "Max FDs"], report.resources.map {
             [$0.day, "\($0.instances)", "\($0.samples)", SecurityReportText.megabytes($0.maxRSSBytes),
-             SecurityReportText.megabytes($0.meanRSSBytes), String(format: "%.2f", $0.cpuSeconds), "\($0.maxOpenFDs)"] },
+             SecurityReportText.megabytes($0.meanRSSBytes), String(format: "%.2f", $0.cpuSeconds), "\($0.maxOpenFileDescriptors)"] },
             numeric: [1, 2, 3, 4, 5, 6]))
 
         body.append("<h2>Security events by type</h2>")

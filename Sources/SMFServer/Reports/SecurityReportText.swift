@@ -72,7 +72,7 @@ public enum SecurityReportText {
         section(&out, "Resource usage per day")
         table(&out, ["DAY", "INSTANCES", "SAMPLES", "MAX RSS", "MEAN RSS", "CPU SECONDS", "MAX FDS"],
               report.resources.map { [$0.day, "\($0.instances)", "\($0.samples)", megabytes($0.maxRSSBytes), megabytes($0.meanRSSBytes),
-                                      String(format: "%.2f", $0.cpuSeconds), "\($0.maxOpenFDs)"] },
+                                      String(format: "%.2f", $0.cpuSeconds), "\($0.maxOpenFileDescriptors)"] },
               right: [1, 2, 3, 4, 5, 6])
         section(&out, "Security events by type")
         table(&out, ["TYPE", "OUTCOME", "COUNT"], report.eventsByType.map { [$0.type, $0.outcome, "\($0.count)"] }, right: [2])
@@ -95,7 +95,6 @@ public enum SecurityReportText {
     }
 
     static func duration(_ seconds: Int64) -> String {
-        if seconds % 604_800 == 0 { return "\(seconds / 604_800)w" }
         if seconds % 86_400 == 0 { return "\(seconds / 86_400)d" }
         if seconds % 3_600 == 0 { return "\(seconds / 3_600)h" }
         return "\(seconds / 60)m"
