@@ -25,6 +25,9 @@ struct AuditCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("An nginx configuration file (includes are followed).", valueName: "FILE"))
     var nginx: [String] = []
 
+    @Option(help: ArgumentHelp("Rendered Kubernetes manifests (`kubectl kustomize` output) or a directory of *.yaml files; repeatable.", valueName: "DIR|FILE"))
+    var kubernetes: [String] = []
+
     @Option(help: ArgumentHelp("A source tree or git work tree to scan.", valueName: "DIR"))
     var repo: String?
 
@@ -70,6 +73,7 @@ struct AuditCommand: AsyncParsableCommand {
         request.composeFiles = compose
         request.dockerfiles = dockerfile
         request.nginxFiles = nginx
+        request.kubernetesPaths = kubernetes
         request.repoDirectory = repo
         request.url = url
         request.databaseURL = databaseURL

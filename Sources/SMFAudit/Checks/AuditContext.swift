@@ -7,17 +7,20 @@ public struct AuditContext: Sendable {
     public let composeFiles: [ComposeFile]
     public let dockerfiles: [Dockerfile]
     public let nginx: NginxConfig?
+    /// `--kubernetes`: every object of the rendered manifests.
+    public let kubernetes: KubernetesManifests?
     /// The keys the report will show (`--only`), nil for all. Checks that
     /// cost requests (live, database) skip the probes no shown key needs.
     public internal(set) var only: Set<String>?
 
     public init(request: AuditRequest, envFiles: [EnvFile] = [], composeFiles: [ComposeFile] = [],
-                dockerfiles: [Dockerfile] = [], nginx: NginxConfig? = nil) {
+                dockerfiles: [Dockerfile] = [], nginx: NginxConfig? = nil, kubernetes: KubernetesManifests? = nil) {
         self.request = request
         self.envFiles = envFiles
         self.composeFiles = composeFiles
         self.dockerfiles = dockerfiles
         self.nginx = nginx
+        self.kubernetes = kubernetes
     }
 
     /// Reads and parses every file the request names.
@@ -30,12 +33,13 @@ public struct AuditContext: Sendable {
         var dockerfiles: [Dockerfile] = []
         for path in request.dockerfiles { dockerfiles.append(try Dockerfile.load(path)) }
         let nginx = request.nginxFiles.isEmpty ? nil : try NginxConfig.load(request.nginxFiles)
+        let kubernetes = request.kubernetesPaths.isEmpty ? nil : try KubernetesManifests.load(request.kubernetesPaths)
         if let repo = request.repoDirectory {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: repo, isDirectory: &isDirectory), isDirectory.boolValue else {
                 throw AuditInputError("--repo \(repo): not a directory")
             }
         }
-        return AuditContext(request: request, envFiles: envFiles, composeFiles: composeFiles, dockerfiles: dockerfiles, nginx: nginx)
+        return AuditContext(request: request, envFiles: envFiles, composeFiles: composeFiles, dockerfiles: dockerfiles, nginx: nginx, kubernetes: kubernetes)
     }
 }

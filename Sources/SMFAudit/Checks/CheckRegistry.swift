@@ -15,6 +15,7 @@ public struct CheckRegistry: Sendable {
         ComposeChecks(),
         DockerfileChecks(),
         NginxChecks(),
+        KubernetesChecks(),
         RepoChecks(),
         ManualChecks(),
         LiveChecks(),

@@ -2,6 +2,8 @@
 /// that provides it, so an `n/a` result can say which flag is missing.
 public enum AuditInput: String, Sendable, CaseIterable, Hashable {
     case env, compose, docker, nginx, repo
+    /// Rendered Kubernetes manifests (`--kubernetes`).
+    case kubernetes
     /// A running deployment over HTTP(S) (`--url`).
     case live
     /// A PostgreSQL connection (`--database-url`): database and product (app) checks.
@@ -18,6 +20,7 @@ public enum AuditInput: String, Sendable, CaseIterable, Hashable {
         case .docker: "--dockerfile FILE"
         case .nginx: "--nginx FILE"
         case .repo: "--repo DIR"
+        case .kubernetes: "--kubernetes DIR|FILE"
         case .live: "--url URL"
         case .database: "--database-url URL"
         case .host: "--host"

@@ -4,6 +4,8 @@ public struct AuditRequest: Sendable, Equatable {
     public var composeFiles: [String] = []
     public var dockerfiles: [String] = []
     public var nginxFiles: [String] = []
+    /// Rendered Kubernetes manifests: files, or directories of *.yaml files.
+    public var kubernetesPaths: [String] = []
     public var repoDirectory: String?
     public var url: String?
     public var databaseURL: String?
@@ -25,6 +27,7 @@ public struct AuditRequest: Sendable, Equatable {
         if !composeFiles.isEmpty { inputs.insert(.compose) }
         if !dockerfiles.isEmpty { inputs.insert(.docker) }
         if !nginxFiles.isEmpty { inputs.insert(.nginx) }
+        if !kubernetesPaths.isEmpty { inputs.insert(.kubernetes) }
         if repoDirectory != nil { inputs.insert(.repo) }
         if url != nil { inputs.insert(.live) }
         if databaseURL != nil { inputs.insert(.database) }
