@@ -75,7 +75,7 @@ struct SecurityEventRecorder: Sendable {
         registry.makeCounter(
             name: "security_events_total",
             labels: [("type", type.rawValue), ("outcome", outcome.rawValue)],
-            help: "Security events written, by type and outcome."
+            help: MetricHelp.securityEvents
         ).increment()
         var metadata: Logger.Metadata = [
             "event": .string(type.rawValue), "outcome": .string(outcome.rawValue), "client_ip": .string(event.ip),

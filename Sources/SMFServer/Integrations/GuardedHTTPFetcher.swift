@@ -127,14 +127,13 @@ public struct GuardedHTTPFetcher: Sendable {
     {
         guard let url = URL(string: target.url), let scheme = url.scheme?.lowercased(),
               scheme == "http" || scheme == "https",
-              let urlHost = url.host, !urlHost.isEmpty
+              let host = PinnedHTTPClient.lookupHost(of: url)
         else {
             throw IntegrationError.invalidRequest(reason: "only http and https URLs can be fetched")
         }
         // The override is looked up with the host exactly as AsyncHTTPClient
         // reads it; if the policy vetted another host the pin would not apply
         // and the name would be resolved again, so refuse.
-        let host = urlHost.hasPrefix("[") && urlHost.hasSuffix("]") ? String(urlHost.dropFirst().dropLast()) : urlHost
         guard host.lowercased() == target.host.lowercased(), !target.pinnedAddress.isEmpty,
               (url.port ?? (scheme == "https" ? 443 : 80)) == target.port
         else {
@@ -143,22 +142,13 @@ public struct GuardedHTTPFetcher: Sendable {
         let remaining = deadline - ContinuousClock.now
         guard remaining > .zero else { throw IntegrationError.timeout }
 
-        var configuration = IntegrationHTTP.clientConfiguration(
-            connectTimeout: min(connectTimeout, remaining), dnsOverride: [host: target.pinnedAddress])
-        configuration.tlsConfiguration = tlsConfiguration
-        // No proxy: a proxy would do its own resolution.
-        configuration.proxy = nil
-        let client = HTTPClient(eventLoopGroup: eventLoopGroup, configuration: configuration)
         let outgoing = IntegrationRequest(
             method: request.method, url: target.url, headers: Self.forwardable(request.headers), body: request.body)
-        do {
-            let response = try await IntegrationHTTP.perform(
-                client: client, request: outgoing, timeout: remaining, maxResponseBytes: maxResponseBytes)
-            try? await client.shutdown()
-            return response
-        } catch {
-            try? await client.shutdown()
-            throw error
+        return try await PinnedHTTPClient.with(
+            host: host, pinnedTo: target.pinnedAddress, connectTimeout: min(connectTimeout, remaining),
+            tlsConfiguration: tlsConfiguration, eventLoopGroup: eventLoopGroup
+        ) { client in
+            try await IntegrationHTTP.perform(client: client, request: outgoing, timeout: remaining, maxResponseBytes: maxResponseBytes)
         }
     }
 

@@ -5,16 +5,9 @@ import NIOCore
 import NIOSSL
 
 /// Runs OpenAI-compatible calls on a connection pinned to the address the
-/// SSRF guard checked.
-///
-/// The LLM base URL comes from a user's credential. Vetting it and then
-/// calling through the shared client would resolve the name twice, and a DNS
-/// answer that changes in between (rebinding) could move the call to an
-/// internal address. Here the vetted address is given to a short-lived
-/// client as its `dnsOverride`, as `GuardedHTTPFetcher` does for
-/// `http.request`: TLS still checks the certificate against the host name.
-/// A client per call costs a connection set-up, which is small beside an LLM
-/// answer.
+/// SSRF guard checked (`PinnedHTTPClient`): the LLM base URL comes from a
+/// user's credential, so it is vetted like an `http.request` URL. A client
+/// per call costs a connection set-up, which is small beside an LLM answer.
 struct PinnedLLMConnector: Sendable {
     let eventLoopGroup: any EventLoopGroup
     let vet: GuardedHTTPFetcher.Vet
@@ -34,27 +27,17 @@ struct PinnedLLMConnector: Sendable {
         // endpoints the client builds keep `baseURL`'s host: if the two
         // differed (the policy normalised the URL), the call would go out
         // unpinned, so refuse.
-        guard let url = URL(string: baseURL), let rawHost = url.host, !target.pinnedAddress.isEmpty else {
+        guard let url = URL(string: baseURL), let host = PinnedHTTPClient.lookupHost(of: url), !target.pinnedAddress.isEmpty else {
             throw IntegrationError.invalidRequest(reason: "the LLM base URL is not usable")
         }
-        let host = rawHost.hasPrefix("[") && rawHost.hasSuffix("]") ? String(rawHost.dropFirst().dropLast()) : rawHost
         guard host.lowercased() == target.host.lowercased() else {
             throw IntegrationError.invalidRequest(reason: "the vetted target does not match the LLM base URL")
         }
-        var configuration = IntegrationHTTP.clientConfiguration(
-            connectTimeout: connectTimeout, dnsOverride: [host: target.pinnedAddress])
-        configuration.tlsConfiguration = tlsConfiguration
-        // No proxy: a proxy would resolve the name itself.
-        configuration.proxy = nil
-        let client = HTTPClient(eventLoopGroup: eventLoopGroup, configuration: configuration)
-        let llm = OpenAICompatibleClient(http: IntegrationHTTP(client: client, logger: logger))
-        do {
-            let result = try await body(llm)
-            try? await client.shutdown()
-            return result
-        } catch {
-            try? await client.shutdown()
-            throw error
+        return try await PinnedHTTPClient.with(
+            host: host, pinnedTo: target.pinnedAddress, connectTimeout: connectTimeout, tlsConfiguration: tlsConfiguration,
+            eventLoopGroup: eventLoopGroup
+        ) { client in
+            try await body(OpenAICompatibleClient(http: IntegrationHTTP(client: client, logger: logger)))
         }
     }
 }

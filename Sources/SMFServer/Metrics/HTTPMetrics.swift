@@ -61,7 +61,7 @@ final class HTTPMetrics: Sendable {
     func rateLimitRejected(policy: String) {
         registry.makeCounter(
             name: "ratelimit_rejections_total", labels: [("policy", policy)],
-            help: "Requests refused by the rate limiter, by policy."
+            help: MetricHelp.rateLimitRejections
         ).increment()
     }
 

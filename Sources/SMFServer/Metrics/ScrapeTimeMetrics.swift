@@ -62,20 +62,19 @@ enum ScrapeTimeMetrics {
     /// that first event from `increase()`, and the first `usage.anomaly`
     /// after a restart may be the only one.
     ///
-    /// The help texts must equal the ones in `SecurityEventRecorder` and
-    /// `HTTPMetrics.rateLimitRejected` (swift-prometheus stops the process on
-    /// a mismatch); `MonitoringRulesTests` scrapes before and after such
-    /// events, so a drift fails there.
+    /// The help texts come from `MetricHelp`, as in `SecurityEventRecorder`
+    /// and `HTTPMetrics.rateLimitRejected` (swift-prometheus stops the
+    /// process when one name is registered with two texts).
     static func registerAlertedSeries(_ registry: PrometheusCollectorRegistry, policies: [String]) {
         for (type, outcome) in alertedEvents {
             _ = registry.makeCounter(
                 name: "security_events_total", labels: [("type", type.rawValue), ("outcome", outcome.rawValue)],
-                help: "Security events written, by type and outcome.")
+                help: MetricHelp.securityEvents)
         }
         for policy in policies {
             _ = registry.makeCounter(
                 name: "ratelimit_rejections_total", labels: [("policy", policy)],
-                help: "Requests refused by the rate limiter, by policy.")
+                help: MetricHelp.rateLimitRejections)
         }
     }
 
