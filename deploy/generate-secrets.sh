@@ -36,6 +36,8 @@ read_back() { tr -d '\n' <"secrets/$1"; }
 
 write smf_secret_key "$APP_UID" "$(openssl rand -hex 32)"
 write smf_encryption_key "$APP_UID" "$(openssl rand -hex 32)"
+# Backups (issue 9): keep a copy of this one outside the host, or no backup can be restored.
+write smf_backup_key "$APP_UID" "$(openssl rand -hex 32)"
 write pg_superuser_password "$POSTGRES_UID" "$(db_password)"
 write pg_owner_password "$POSTGRES_UID" "$(db_password)"
 write pg_app_password "$POSTGRES_UID" "$(db_password)"

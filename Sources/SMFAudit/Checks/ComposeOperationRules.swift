@@ -57,6 +57,16 @@ enum ComposeOperationRules {
             return [.warn(key, .high, file.evidence(backup, line: nil, "backup service only in profile(s) \(backup.profiles.joined(separator: ", ")): `docker compose up` does not start it"),
                           fix: "Start it explicitly (`--profile \(backup.profiles[0])`) or take it out of the profile once it works; verify the latest backup's age.")]
         }
+        // `smflow backup` takes one backup and exits unless --every schedules it (issue 9).
+        let command = backup.command.lowercased()
+        let isSmflow = (backup.image?.value ?? "").lowercased().contains("smflow") && command.contains("backup")
+        if isSmflow && !command.contains("--every") && !command.contains("--schedule") {
+            return [.warn(key, .high, file.evidence(backup, line: nil, "`smflow backup` without --every: it takes one backup and exits, nothing schedules the next"),
+                          fix: "Run `smflow backup --to /backups --every 24h --keep-daily 7 --keep-weekly 4`, with `smflow backup --check` as its health check.")]
+        }
+        if isSmflow && command.contains("--every") {
+            return [.pass(key, file.evidence(backup, line: nil, "backup service runs `smflow backup` on a schedule (--every); `--database-url` audits the last backup's age"))]
+        }
         return [.pass(key, file.evidence(backup, line: nil, "backup service defined (its schedule and restores still need a person's check)"))]
     }
 }

@@ -4,7 +4,7 @@
 struct DatabaseChecks: AuditCheck {
     let name = "database"
     let input = AuditInput.database
-    let keys: Set<String> = DatabaseRoleRules.keys.union(DatabaseAppRules.keys)
+    let keys: Set<String> = DatabaseRoleRules.keys.union(DatabaseAppRules.keys).union(DatabaseBackupRules.keys)
 
     func run(in context: AuditContext) -> [Finding] {
         guard let url = context.request.databaseURL else { return [] }
@@ -24,7 +24,21 @@ struct DatabaseChecks: AuditCheck {
             return notApplicable(keys, "\(connection.label): cannot query: \(message)")
         }
         findings += appFindings(connection)
+        findings += backupFindings(connection)
         return findings
+    }
+
+    /// `db.backups`: the age of the last recorded `smflow backup`.
+    private func backupFindings(_ connection: PostgresConnection) -> [Finding] {
+        guard case .success(let table) = connection.query(DatabaseBackupRules.tableSQL), let present = table.first?.first else {
+            return notApplicable(DatabaseBackupRules.keys, "\(connection.label): backup_runs could not be looked up")
+        }
+        guard present == "t" else { return DatabaseBackupRules.findings(.init(tablePresent: false), connection: connection.label) }
+        guard case .success(let rows) = connection.query(DatabaseBackupRules.lastSQL), let row = rows.first, row.count == 3,
+              let last = Int64(row[0]), let count = Int(row[1]), let now = Int64(row[2]) else {
+            return notApplicable(DatabaseBackupRules.keys, "\(connection.label): backup_runs could not be read (SELECT privilege?)")
+        }
+        return DatabaseBackupRules.findings(.init(tablePresent: true, lastMilliseconds: last, count: count, nowMilliseconds: now), connection: connection.label)
     }
 
     private func appFindings(_ connection: PostgresConnection) -> [Finding] {
