@@ -90,6 +90,34 @@ struct ExecutionEndToEndTests {
         }
     }
 
+    /// Two deployed flows on one bot: one update is stored once and runs
+    /// both (one execution and one job each, in the same atomic write — on
+    /// PostgreSQL the single-statement ingest); the platform's retry of the
+    /// same update adds nothing.
+    @Test func one_update_runs_every_flow_on_the_bot_once() async throws {
+        try await FakePlatforms.withApp { app, fakes in
+            let run = try await RunFixtures.make(app, fakes)
+            let (_, deployed) = try await run.deploy(RunFlows.keywordReply(bot: run.bot), name: "first")
+            _ = try await run.deploy(RunFlows.keywordReply(bot: run.bot), name: "second")
+            let path = try #require((deployed["webhook"] as? [String: Any])?["path"] as? String)
+            let secret = try #require(fakes.telegram.webhookCalls.all.last?.secretToken)
+            for attempt in 0..<2 {
+                let response = try await app.testing().sendRequest(
+                    .POST, path, headers: ["Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": secret],
+                    body: jsonBody(RunFlows.telegramUpdate(id: 77, text: "price?")))
+                #expect(response.status == .ok, "\(String(buffer: response.body))")
+                #expect(response.json["accepted"] as? Int == (attempt == 0 ? 1 : 0), "\(String(buffer: response.body))")
+            }
+            try await run.runWorker { fakes.telegram.messages.count >= 2 }
+            let executions = try await run.listExecutions()
+            #expect(executions.count == 2)
+            #expect(Set(executions.compactMap { $0["flow_id"] as? String }).count == 2)
+            #expect(executions.allSatisfy { $0["status"] as? String == "succeeded" })
+            #expect(try await WebhookEvent.query(on: app.db).count() == 1)
+            #expect(fakes.telegram.messages.count == 2)
+        }
+    }
+
     /// Telegram stops delivering once no deployed flow uses the bot: not
     /// after the first of two flows on it is undeployed, but after the last
     /// one is deleted.

@@ -247,11 +247,7 @@ public struct JobQueue: Sendable {
         kind: String, payload: String, workspaceID: UUID?, runAfter: Date, maxAttempts attempts: Int, now: Date,
         on db: any Database
     ) async throws -> UUID {
-        try check(kind: kind)
-        guard payload.utf8.count <= maxPayloadBytes else {
-            throw InvalidJob(description: "job payload over \(maxPayloadBytes) bytes (kind \(kind)); payloads carry ids only")
-        }
-        guard (1...1000).contains(attempts) else { throw InvalidJob(description: "maxAttempts must be from 1 to 1000") }
+        try validate(kind: kind, payload: payload, maxAttempts: attempts)
         guard let sql = db as? any SQLDatabase else { throw NotSQL() }
         let created = milliseconds(now)
         let due = milliseconds(runAfter)
@@ -274,6 +270,16 @@ public struct JobQueue: Sendable {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let text = String(decoding: try encoder.encode(payload), as: UTF8.self)
         return try await enqueue(kind: kind, payload: text, workspaceID: workspaceID, runAfter: runAfter, maxAttempts: maxAttempts, on: db)
+    }
+
+    /// The rules every stored job meets, also for code that writes the
+    /// `jobs` row in its own statement (the webhook ingest on PostgreSQL).
+    static func validate(kind: String, payload: String, maxAttempts attempts: Int) throws {
+        try check(kind: kind)
+        guard payload.utf8.count <= maxPayloadBytes else {
+            throw InvalidJob(description: "job payload over \(maxPayloadBytes) bytes (kind \(kind)); payloads carry ids only")
+        }
+        guard (1...1000).contains(attempts) else { throw InvalidJob(description: "maxAttempts must be from 1 to 1000") }
     }
 
     static func check(kind: String) throws {
