@@ -128,6 +128,18 @@ import Testing
         #expect(objects.first?.line == 7)
     }
 
+    /// The shipped base read as plain manifests (the overlay only changes the image, the host
+    /// name, networks and sizes; scripts/test audits the rendered overlay with kubectl).
+    @Test func shipped_base_passes_every_kubernetes_key() throws {
+        let base = AuditTestSupport.repositoryRoot + "/deploy/kubernetes/base"
+        let report = try AuditTestSupport.audit { $0.kubernetesPaths = [base] }
+        for key in Self.keys.sorted() {
+            #expect(report.status(key) == .pass, "\(key): \(report.details(key))")
+        }
+        #expect(report.details("network.internal").contains("default-deny-all"))
+        #expect(report.details("db.backups").contains("smflow-db"))
+    }
+
     @Test func invalid_yaml_is_an_input_error() {
         #expect(throws: AuditInputError.self) { try KubernetesManifests.parse(path: "k.yaml", contents: "kind: [unclosed") }
         #expect(throws: AuditInputError.self) { try KubernetesManifests.load(["/nonexistent/rendered.yaml"]) }
