@@ -30,9 +30,6 @@ func configure(_ app: Application, config: AppConfig, pipeline: Pipeline = .full
     let background = BackgroundWrites()
     app.lifecycle.use(BackgroundWritesShutdown(writes: background))
     app.lifecycle.use(FlowRetentionLifecycle())
-    app.lifecycle.use(RequestStatsLifecycle(flusher: RequestStatsFlusher(
-        aggregator: metrics.requestStats, metrics: metrics, database: { [unowned app] in app.db }, logger: app.logger),
-        enabled: app.environment != .testing))
     app.smf = AppContext(
         config: config,
         clientIPResolver: ClientIPResolver(trustedProxies: config.trustedProxies),
@@ -76,6 +73,11 @@ func configure(_ app: Application, config: AppConfig, pipeline: Pipeline = .full
 
     try DatabaseSetup.configure(app, location: config.database, poolTimeout: config.databasePoolTimeout)
     try await DatabaseSetup.prepare(app, location: config.database)
+    // After the databases: lifecycle handlers shut down in reverse order, so
+    // the last flush runs while Fluent's pools are still open.
+    app.lifecycle.use(RequestStatsLifecycle(flusher: RequestStatsFlusher(
+        aggregator: metrics.requestStats, metrics: metrics, database: { [unowned app] in app.db }, logger: app.logger),
+        enabled: app.environment != .testing))
 
     // Outbound calls (platforms, LLMs, http.request) share one client; it
     // closes after the routes and the embedded worker are done with it.
