@@ -22,6 +22,11 @@ guard result.isValid, !result.config.isProduction else {
 }
 var config = result.config
 config.allowLoopbackOutbound = true
+// scripts/bench-webhooks BENCH_INGEST=transaction: the webhook ingest's
+// BEGIN/INSERT×3/COMMIT path on PostgreSQL instead of the single statement.
+if ProcessInfo.processInfo.environment["SMF_TEST_INGEST"] == "transaction" {
+    config.webhookIngestSingleStatement = false
+}
 if let index = arguments.firstIndex(of: "--port"), index + 1 < arguments.count, let port = Int(arguments[index + 1]),
    (0...65535).contains(port) {
     config.port = port

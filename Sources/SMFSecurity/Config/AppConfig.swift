@@ -100,6 +100,12 @@ public struct AppConfig: Sendable {
     /// for longer than 10 s on SQLite's single connection per event loop
     /// (CI, 2026-12-02: `.connectionRequestTimeout` in RateLimitTests).
     public var databasePoolTimeout: Duration?
+    /// Whether the webhook ingest writes a one-event delivery on PostgreSQL
+    /// as a single statement (`WebhookIngest`). Not read from the
+    /// environment: always on in `smflow`; `smflow-testbed` turns it off
+    /// when `SMF_TEST_INGEST=transaction`, so scripts/bench-webhooks can
+    /// measure both paths with the same binary.
+    public var webhookIngestSingleStatement = true
 
     public var registration: RegistrationMode {
         registrationSetting ?? (isProduction ? .invite : .open)

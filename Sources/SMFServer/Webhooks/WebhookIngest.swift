@@ -21,10 +21,12 @@ struct WebhookIngest {
     let queue: JobQueue
     let now: Date
     let maxAttempts: Int
+    /// `AppConfig.webhookIngestSingleStatement`.
+    var singleStatement = true
 
     func accept(_ events: [InboundEvent], endpoint: WebhookEndpointRecord) async throws -> Outcome {
         let triggers = try await DeployedTrigger.forEndpoint(endpoint.id, on: database)
-        if events.count == 1, let event = events.first, let sql = database as? any SQLDatabase, sql.dialect.name == "postgresql" {
+        if singleStatement, events.count == 1, let event = events.first, let sql = database as? any SQLDatabase, sql.dialect.name == "postgresql" {
             return try await acceptInOneStatement(event, triggers: triggers, endpoint: endpoint, on: sql)
         }
         return try await database.transaction { db in

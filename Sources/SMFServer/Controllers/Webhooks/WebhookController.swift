@@ -178,7 +178,8 @@ enum WebhookController {
         let services = request.application.execution
         let outcome = try await WebhookIngest(
             database: request.db, queue: services.queue, now: request.application.smf.clock.now(),
-            maxAttempts: services.worker.maxAttempts
+            maxAttempts: services.worker.maxAttempts,
+            singleStatement: request.application.smf.config.webhookIngestSingleStatement
         ).accept(events, endpoint: endpoint)
         services.metrics.accepted(kind: endpoint.kind, outcome: outcome)
         struct Answer: Content {
