@@ -59,6 +59,22 @@ import Testing
     }
 }
 
+extension BackupRetentionTests {
+    @Test func partial_files_of_killed_runs_are_removed_after_an_hour() throws {
+        let directory = NSTemporaryDirectory() + "smflow-partials-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let names = [".smflow-postgres-20261202T030000Z.smfbak.partial", ".smflow-sqlite-1234.partial", ".smflow-fresh.partial", "keep.partial"]
+        for name in names { #expect(FileManager.default.createFile(atPath: directory + "/" + name, contents: Data())) }
+        let old = Date().addingTimeInterval(-7200)
+        for name in names where name != ".smflow-fresh.partial" {
+            try FileManager.default.setAttributes([.modificationDate: old], ofItemAtPath: directory + "/" + name)
+        }
+        BackupRunner.removeStalePartials(in: directory, now: Date())
+        #expect(Set(try FileManager.default.contentsOfDirectory(atPath: directory)) == [".smflow-fresh.partial", "keep.partial"])
+    }
+}
+
 /// The PostgreSQL tools' command lines and environment: the password only
 /// ever travels in a 0600 pgpass file.
 @Suite struct BackupToolInvocationTests {

@@ -136,3 +136,29 @@ import Testing
         #expect(try CLITests.run(["restore", file, "--database-url", target.url, "--force"], environment: environment).status == 0)
     }
 }
+
+extension BackupCLITests {
+    /// Progress goes to standard error only when it is a terminal: under
+    /// `script` (a pseudo-terminal) it appears, piped (the tests above) not.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "needs script(1) for a pseudo-terminal"))
+    func progress_is_shown_on_a_terminal() throws {
+        let root = try Self.directory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let binary = try CLITests.binary().path
+        let environment = ["DATABASE_URL": "sqlite://\(root.path)/smflow.sqlite", "SMF_BACKUP_KEY": try CLITests.hexKey()]
+        #expect(try CLITests.run(["migrate"], environment: environment).status == 0)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        process.arguments = ["-qec", "\(binary) backup --to \(root.path)/out", "/dev/null"]
+        process.environment = environment.merging(["PATH": "/usr/bin:/bin", "TERM": "dumb"]) { current, _ in current }
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(text)")
+        #expect(text.contains("of dump processed"), "\(text)")
+    }
+}

@@ -46,6 +46,7 @@ public enum BackupRunner {
         }
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
+        removeStalePartials(in: directory, now: started)
         let name = BackupFileName.make(kind: kind, at: started)
         let final = (directory as NSString).appendingPathComponent(name)
         guard !FileManager.default.fileExists(atPath: final) else { throw BackupError.io("\(name) already exists in \(directory)") }
@@ -77,9 +78,14 @@ public enum BackupRunner {
             throw BackupError.io("cannot write \(name).json")
         }
         if let sql = app.db as? any SQLDatabase {
-            try await BackupRuns.record(on: sql, startedMs: Int64(started.timeIntervalSince1970 * 1000),
-                                        finishedMs: clock.milliseconds(), kind: kind, fileName: name,
-                                        encryptedSize: encryptedSize ?? 0, sha256: manifest.sha256)
+            do {
+                try await BackupRuns.record(on: sql, startedMs: Int64(started.timeIntervalSince1970 * 1000),
+                                            finishedMs: clock.milliseconds(), kind: kind, fileName: name,
+                                            encryptedSize: encryptedSize ?? 0, sha256: manifest.sha256)
+            } catch {
+                // The file is good; only the record is missing (most likely migration 007).
+                throw BackupError.io("\(final) was written, but the success could not be recorded in backup_runs (run `smflow migrate`?): \(error)")
+            }
         }
         return Outcome(path: final, manifest: sidecar)
     }
@@ -197,7 +203,9 @@ public enum BackupRunner {
             return manifest
         case .postgres:
             guard let tools else { throw BackupError.toolMissing("pg_restore") }
-            guard let server else { throw BackupError.invalidURL }
+            guard let server else {
+                throw BackupError.io("verifying a PostgreSQL backup needs a server for the scratch database: --database-url postgres://… of a role with CREATEDB")
+            }
             let name = "smflow_verify_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(12).lowercased()
             _ = try tools.run(tools.createDatabase(name, on: server))
             defer { _ = try? tools.run(tools.dropDatabase(name, on: server)) }
@@ -346,6 +354,19 @@ public enum BackupRunner {
         } catch {
             try? await app.asyncShutdown()
             throw error
+        }
+    }
+
+    /// `.smflow-….partial` files of runs that were killed (SIGTERM during a
+    /// backup) and have not been written to for an hour; a running backup
+    /// keeps touching its own.
+    static func removeStalePartials(in directory: String, now: Date) {
+        let manager = FileManager.default
+        for name in (try? manager.contentsOfDirectory(atPath: directory)) ?? [] where name.hasPrefix(".smflow-") && name.hasSuffix(".partial") {
+            let path = (directory as NSString).appendingPathComponent(name)
+            guard let modified = (try? manager.attributesOfItem(atPath: path))?[.modificationDate] as? Date,
+                  now.timeIntervalSince(modified) > 3600 else { continue }
+            try? manager.removeItem(atPath: path)
         }
     }
 
