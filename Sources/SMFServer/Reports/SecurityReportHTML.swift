@@ -155,7 +155,7 @@ public enum SecurityReportHTML {
     }
 
     private static func table(_ header: [String], _ rows: [[String]], numeric: Set<Int>) -> String {
-        guard !rows.isEmpty else { return "<p class=\"none\">None.</p>" }
+        guard !rows.isEmpty else { return "<p class=\"none\">\(esc(header.first ?? "")): none.</p>" }
         var html = "<table><thead><tr>"
         for (index, title) in header.enumerated() {
             html += numeric.contains(index) ? "<th class=\"n\">\(esc(title))</th>" : "<th>\(esc(title))</th>"
@@ -239,11 +239,12 @@ public enum SecurityReportHTML {
         return String(format: "%.1f", value)
     }
 
-    /// 1, 2 or 5 times a power of ten at or above `value` (1 for nothing).
+    /// 1, 2, 4 or 8 times a power of ten at or above `value`, at least 4,
+    /// so that the four grid steps are round numbers (integers for counts).
     static func niceMaximum(_ value: Double) -> Double {
-        guard value > 0, value.isFinite else { return 1 }
+        guard value > 4, value.isFinite else { return 4 }
         let power = pow(10, (log10(value)).rounded(.down))
-        for factor in [1.0, 2.0, 5.0, 10.0] where factor * power >= value { return factor * power }
+        for factor in [1.0, 2.0, 4.0, 8.0, 10.0] where factor * power >= value { return factor * power }
         return 10 * power
     }
 }
