@@ -81,11 +81,25 @@ import Testing
     }
 
     @Test func ingress_without_tls_fails_https() throws {
-        try Self.expectOnly("no-tls.yaml", fail: ["app.https", "mistake.unencrypted-communication"], line: 93)
+        try Self.expectOnly("no-tls.yaml", fail: ["app.https", "mistake.unencrypted-communication"], line: 95)
     }
 
     @Test func cluster_without_scheduled_backup_fails_backups() throws {
-        try Self.expectOnly("no-backup.yaml", fail: ["db.backups"], line: 133)
+        try Self.expectOnly("no-backup.yaml", fail: ["db.backups"], line: 135)
+    }
+
+    @Test func header_configmap_without_csp_fails_header_keys() throws {
+        try Self.expectOnly("weak-headers.yaml", fail: ["app.security-headers", "mistake.missing-headers"], line: 169)
+        #expect(try Self.audit("weak-headers.yaml").details("app.security-headers").contains("headers of Ingress web lack Content-Security-Policy"))
+    }
+
+    @Test func ingress_without_rate_limits_warns() throws {
+        let report = try Self.audit("no-rate-limit.yaml")
+        for key in Self.keys.sorted() {
+            let expected: AuditStatus = KubernetesIngressRules.rateKeys.contains(key) ? .warn : .pass
+            #expect(report.status(key) == expected, "\(key): \(report.details(key))")
+        }
+        #expect(report.result("app.rate-limiting")?.evidence.first?.line == 92)
     }
 
     @Test func ingress_only_policy_is_a_warning() throws {

@@ -1,6 +1,7 @@
 /// Rendered Kubernetes manifests (`--kubernetes`): who the pods run as and
 /// with which privileges, their limits and probes, network policies,
-/// exposure, inlined secrets, TLS on the Ingresses, database backups.
+/// exposure, inlined secrets, TLS, rate limits and headers on the
+/// Ingresses, database backups.
 struct KubernetesChecks: AuditCheck {
     let name = "kubernetes"
     let input = AuditInput.kubernetes
@@ -8,7 +9,8 @@ struct KubernetesChecks: AuditCheck {
         "container.non-root", "mistake.root-containers", "container.resource-limits", "container.healthchecks",
         "health.availability", "network.internal", "network.only-proxy-exposed", "mistake.exposed-internal-services",
         "db.not-exposed", "secrets.env-review", "mistake.hardcoded-secrets", "app.https",
-        "mistake.unencrypted-communication", "db.backups",
+        "mistake.unencrypted-communication", "db.backups", "app.rate-limiting", "mistake.no-rate-limiting",
+        "app.security-headers", "mistake.missing-headers",
     ]
 
     func run(in context: AuditContext) -> [Finding] {
@@ -18,6 +20,7 @@ struct KubernetesChecks: AuditCheck {
             + KubernetesProbeRules.findings(workloads) + KubernetesNetworkPolicyRules.findings(workloads, manifests)
             + KubernetesExposureRules.findings(workloads, manifests) + KubernetesTLSRules.findings(manifests)
             + KubernetesSecretRules.findings(workloads, manifests) + KubernetesBackupRules.findings(workloads, manifests)
+            + KubernetesIngressRules.findings(manifests)
     }
 }
 
