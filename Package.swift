@@ -60,7 +60,8 @@ let package = Package(
             ],
             // The OpenAPI document; openapi/smflow.yaml is a symlink to it (SwiftPM would copy a
             // symlink as a link, not the file it points to).
-            resources: [.copy("Resources/smflow.yaml")]
+            // The web console's static files (issue 11): Resources/console, served under /console/.
+            resources: [.copy("Resources/smflow.yaml"), .copy("Resources/console")]
         ),
         .executableTarget(
             name: "smflow",
@@ -132,6 +133,8 @@ let package = Package(
             dependencies: [
                 "SMFServer",
                 "SMFFakes",
+                // The console's Observatory grade (ConsoleHeadersTests) uses the audit's grader.
+                "SMFAudit",
                 .product(name: "VaporTesting", package: "vapor"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]

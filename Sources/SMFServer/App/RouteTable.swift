@@ -143,5 +143,11 @@ enum RouteTable {
         RouteSpec(.GET, "hooks/meta/:token", .anonymous, rateLimit: .limited(.webhook), WebhookController.metaHandshake),
         RouteSpec(.POST, "hooks/meta/:token", .anonymous, webhookBody: true, rateLimit: .limited(.webhook), WebhookController.meta),
         RouteSpec(.POST, "hooks/generic/:token", .anonymous, webhookBody: true, rateLimit: .limited(.webhook), WebhookController.generic),
+
+        // Web console (issue 11): its static files under /console/ (own CSP), and
+        // where browsers report violations of that policy.
+        RouteSpec(.GET, "console", .anonymous, ConsoleController.index),
+        RouteSpec(.GET, "console/:asset", .anonymous, ConsoleController.asset),
+        RouteSpec(.POST, "api/v1/csp-reports", .anonymous, maxBody: CSPReports.maxBody, CSPReports.receive),
     ]
 }

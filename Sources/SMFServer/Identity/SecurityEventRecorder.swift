@@ -34,6 +34,9 @@ enum SecurityEventType: String, Sendable, CaseIterable {
     /// rotate-secret-key` (key ids only), not from a request.
     case secretKeyRotated = "secret_key.rotated"
     case secretKeyRetired = "secret_key.retired"
+    /// A browser reported a Content-Security-Policy violation of the web
+    /// console (issue 11, `POST /api/v1/csp-reports`; cleaned summary only).
+    case cspViolation = "csp.violation"
 }
 
 enum SecurityEventOutcome: String, Sendable {

@@ -41,6 +41,8 @@ struct SecurityHeaders: Sendable {
 
     func apply(to headers: inout HTTPHeaders) {
         for (name, value) in set {
+            // The console's files bring their own policy (Console/ConsoleAssets.swift); no other response may.
+            if name == "Content-Security-Policy", headers.first(name: name) == ConsoleSecurity.contentSecurityPolicy { continue }
             headers.replaceOrAdd(name: name, value: value)
         }
         for name in Self.disclosing where headers.contains(name: name) {
