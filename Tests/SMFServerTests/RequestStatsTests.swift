@@ -241,6 +241,37 @@ import VaporTesting
         try await reader.asyncShutdown()
     }
 
+    @Test func the_timer_flushes_while_the_server_runs() async throws {
+        try await withTestApp { app in
+            let stats = RequestStatsAggregator(now: { Self.minute })
+            let lifecycle = RequestStatsLifecycle(flusher: Self.flusher(app, stats), interval: .milliseconds(50), enabled: true)
+            try await lifecycle.didBootAsync(app)
+            stats.record(method: "GET", route: "/healthz", status: 200, duration: .milliseconds(1))
+            let deadline = ContinuousClock.now + .seconds(30)
+            while try await Self.rows(app).isEmpty, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(try await Self.rows(app).first?["requests"] == 1)
+            await lifecycle.shutdownAsync(app)
+        }
+    }
+
+    @Test func rows_older_than_90_days_are_pruned() async throws {
+        try await withTestApp { app in
+            let sql = try #require(app.db as? any SQLDatabase)
+            let old = Self.minute - RequestStatsFlusher.retentionMilliseconds - 60_000
+            try await RequestStatsStore.add(RequestStatsKey(bucketMilliseconds: old, method: "GET", route: "/old"), RequestStatsCounts(), on: sql)
+            try await RequestStatsStore.add(
+                ResourceSample(milliseconds: old, instance: "x/1", residentBytes: 1, cpuSeconds: 0, openFileDescriptors: 1), on: sql)
+            let kept = Self.minute - RequestStatsFlusher.retentionMilliseconds + 60_000
+            try await RequestStatsStore.add(RequestStatsKey(bucketMilliseconds: kept, method: "GET", route: "/kept"), RequestStatsCounts(), on: sql)
+            await Self.flusher(app, RequestStatsAggregator()).flush(sampleResources: false)
+            #expect(try await Self.rows(app).map { $0["bucket_ms"] } == [kept])
+            let samples = try await sql.raw("SELECT COUNT(*) AS n FROM resource_samples").first()?.decode(column: "n", as: Int.self)
+            #expect(samples == 0)
+        }
+    }
+
     @Test func lifecycle_is_off_under_testing_and_before_boot() async throws {
         try await withTestApp { app in
             let stats = RequestStatsAggregator(now: { Self.minute })
