@@ -5,9 +5,11 @@ import SQLKit
 
 /// An endpoint as the ingest path needs it, read with ONE indexed query
 /// (the token is unique) that also brings its credential's sealed secrets
-/// and public fields (Meta): a known endpoint with a bad signature and an
-/// unknown one cost the same database work, so timing does not tell them
-/// apart.
+/// and public fields (Meta) and the deployed triggers on it: a known
+/// endpoint with a bad signature and an unknown one cost the same database
+/// round trip, so timing does not tell them apart, and an accepted delivery
+/// needs no second read before its write (benchmarks/RESULTS.md: each round
+/// trip costs ~300 µs of server CPU).
 struct WebhookEndpointRecord: Sendable {
     let id: UUID
     let workspaceID: UUID
@@ -19,6 +21,8 @@ struct WebhookEndpointRecord: Sendable {
     let credentialSealed: String?
     let credentialPublicFields: String?
     let credentialKind: String?
+    /// The deployed flows' triggers on this endpoint (empty: none deployed).
+    var triggers: [DeployedTrigger] = []
 
     /// Tokens are base64url of 24 random bytes; anything else cannot be one
     /// and is refused before a query runs.
@@ -38,21 +42,35 @@ struct WebhookEndpointRecord: Sendable {
             let credential_sealed: String?
             let credential_public_fields: String?
             let credential_kind: String?
+            let trigger_flow_id: UUID?
+            let trigger_flow_version: Int?
+            let trigger_type: String?
+            let trigger_settings: String?
         }
         // The credential must be of the endpoint's workspace (it always is;
-        // the join says so again).
-        let row = try await sql.raw("""
+        // the join says so again). One row per deployed trigger, or one with
+        // NULL trigger columns when none is deployed.
+        let rows = try await sql.raw("""
             SELECT e.id, e.workspace_id, e.credential_id, e.flow_id, e.sealed_secret,
-                   c.sealed AS credential_sealed, c.public_fields AS credential_public_fields, c.kind AS credential_kind
+                   c.sealed AS credential_sealed, c.public_fields AS credential_public_fields, c.kind AS credential_kind,
+                   t.flow_id AS trigger_flow_id, t.flow_version AS trigger_flow_version, t.trigger_type AS trigger_type,
+                   t.settings AS trigger_settings
             FROM webhook_endpoints e
             LEFT JOIN credentials c ON c.id = e.credential_id AND c.workspace_id = e.workspace_id
+            LEFT JOIN flow_triggers t ON t.endpoint_id = e.id
             WHERE e.token = \(bind: token) AND e.kind = \(bind: kind.rawValue)
-            """).first(decoding: Row.self)
-        return row.map {
-            WebhookEndpointRecord(id: $0.id, workspaceID: $0.workspace_id, kind: kind, credentialID: $0.credential_id,
-                                  flowID: $0.flow_id, sealedSecret: $0.sealed_secret, credentialSealed: $0.credential_sealed,
-                                  credentialPublicFields: $0.credential_public_fields, credentialKind: $0.credential_kind)
+            """).all(decoding: Row.self)
+        guard let first = rows.first else { return nil }
+        var record = WebhookEndpointRecord(
+            id: first.id, workspaceID: first.workspace_id, kind: kind, credentialID: first.credential_id,
+            flowID: first.flow_id, sealedSecret: first.sealed_secret, credentialSealed: first.credential_sealed,
+            credentialPublicFields: first.credential_public_fields, credentialKind: first.credential_kind)
+        record.triggers = rows.compactMap { row in
+            guard let flowID = row.trigger_flow_id, let version = row.trigger_flow_version, let type = row.trigger_type else { return nil }
+            return DeployedTrigger(flowID: flowID, flowVersion: version, triggerType: type,
+                                   settings: DeployedTrigger.settings(row.trigger_settings ?? "{}"))
         }
+        return record
     }
 }
 

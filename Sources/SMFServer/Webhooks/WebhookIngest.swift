@@ -25,7 +25,8 @@ struct WebhookIngest {
     var singleStatement = true
 
     func accept(_ events: [InboundEvent], endpoint: WebhookEndpointRecord) async throws -> Outcome {
-        let triggers = try await DeployedTrigger.forEndpoint(endpoint.id, on: database)
+        // Read with the endpoint itself (`WebhookEndpointRecord.find`).
+        let triggers = endpoint.triggers
         if singleStatement, events.count == 1, let event = events.first, let sql = database as? any SQLDatabase, sql.dialect.name == "postgresql" {
             return try await acceptInOneStatement(event, triggers: triggers, endpoint: endpoint, on: sql)
         }
