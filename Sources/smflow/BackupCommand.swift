@@ -154,6 +154,9 @@ struct BackupCommand: AsyncParsableCommand {
         @Option(name: .customLong("database-url"), help: "PostgreSQL server (URL of a role with CREATEDB) for the scratch database.")
         var databaseURL: String?
 
+        @Option(help: "SQLite backups: directory for the temporary restored copy (default: the system's temporary directory).")
+        var scratchDir: String?
+
         func run() async throws {
             let config = try BackupCLI.loadConfiguration(databaseURL: databaseURL)
             LoggingSetup.bootstrap(format: config.logFormat, level: .warning)
@@ -164,7 +167,8 @@ struct BackupCommand: AsyncParsableCommand {
                 // Only PostgreSQL backups need the tools; verify says so when they are missing.
                 let tools = try? PostgresTools.locate(directory: config.pgBinDirectory)
                 let progress = BackupCLI.progress("verify")
-                let manifest = try BackupRunner.verify(file: file, key: key, server: server, tools: tools, progress: progress?.report)
+                let manifest = try BackupRunner.verify(file: file, key: key, server: server, tools: tools,
+                                                      scratchDirectory: scratchDir ?? NSTemporaryDirectory(), progress: progress?.report)
                 progress?.done()
                 let rows = manifest.rowCounts.values.reduce(0, +)
                 Output.line("smflow: \(file): OK — \(manifest.database.rawValue) backup of \(manifest.createdAt), sha256 \(manifest.sha256), \(BackupCLI.size(manifest.size)) dump, \(manifest.rowCounts.count) tables and \(rows) rows restored and counted, schema \(manifest.schemaVersion)")

@@ -43,7 +43,7 @@ import Testing
         let check = try CLITests.run(["backup", "--check"], environment: environment)
         #expect(check.status == 0, "\(check)")
 
-        let verify = try CLITests.run(["backup", "verify", file], environment: environment)
+        let verify = try CLITests.run(["backup", "verify", file, "--scratch-dir", root.path], environment: environment)
         #expect(verify.status == 0, "\(verify)")
         #expect(verify.stdout.contains("OK"))
 
