@@ -77,7 +77,7 @@ import VaporTesting
         #expect(BackupFileName((backup.path as NSString).lastPathComponent)?.kind == .sqlite)
         #expect(backup.manifest.rowCounts["users"] == 1)
         #expect(backup.manifest.rowCounts["workspaces"] == 1)
-        #expect(Set(backup.manifest.migrations) == Set(AppMigrations.names) && backup.manifest.migrations.count == AppMigrations.names.count)
+        #expect(backup.manifest.migrations == AppMigrations.names)
         #expect(backup.manifest.database == .sqlite)
         let attributes = try FileManager.default.attributesOfItem(atPath: backup.path)
         #expect((attributes[.posixPermissions] as? Int) == 0o600)
@@ -162,7 +162,7 @@ import VaporTesting
         let backup = try #require(outcome)
         #expect(backup.manifest.database == .postgres)
         #expect(backup.manifest.rowCounts["users"] == 1)
-        #expect(Set(backup.manifest.migrations) == Set(AppMigrations.names) && backup.manifest.migrations.count == AppMigrations.names.count)
+        #expect(backup.manifest.migrations == AppMigrations.names)
         #expect(backup.manifest.producer.hasPrefix("pg_dump"))
 
         // Verify: a scratch database, created and dropped.

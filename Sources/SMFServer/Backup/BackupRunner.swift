@@ -176,8 +176,12 @@ public enum BackupRunner {
 
     static func manifest(_ kind: BackupDatabaseKind, createdAt: Date, sha256: String, size: Int64, migrations: [String],
                          counts: [String: Int64], producer: String) -> BackupManifest {
-        BackupManifest(database: kind, createdAt: createdAt.formatted(.iso8601), createdAtUnix: Int64(createdAt.timeIntervalSince1970),
-                       sha256: sha256, size: size, migrations: migrations, rowCounts: counts, producer: producer)
+        // In registry order (rows of one batch may share a timestamp); names this
+        // version does not know (a newer schema) go last, as read.
+        let order = Dictionary(AppMigrations.names.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+        let ordered = migrations.enumerated().sorted { (order[$0.element] ?? Int.max, $0.offset) < (order[$1.element] ?? Int.max, $1.offset) }.map(\.element)
+        return BackupManifest(database: kind, createdAt: createdAt.formatted(.iso8601), createdAtUnix: Int64(createdAt.timeIntervalSince1970),
+                              sha256: sha256, size: size, migrations: ordered, rowCounts: counts, producer: producer)
     }
 
     // MARK: verify
