@@ -137,7 +137,7 @@ enum CSPReports {
 
     /// The path of a URL, without query and fragment, at most 120 characters.
     static func path(of text: String) -> String {
-        guard let components = URLComponents(string: text) else { return "" }
+        guard let components = URLComponents(string: text), components.scheme != nil else { return "" }
         let path = components.percentEncodedPath
         guard path.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else { return "" }
         return String(path.prefix(120))
