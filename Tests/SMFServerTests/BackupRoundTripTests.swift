@@ -189,6 +189,17 @@ import VaporTesting
             #expect(status == .ok)
         }
 
+        // A tool's failure comes back with its own first line, and never the password.
+        components.path = "/smflow_no_such_database"
+        let missing = try #require(components.string.flatMap(DatabaseLocation.parse))
+        do {
+            _ = try BackupRunner.restore(file: backup.path, key: Self.key, into: missing, force: false, tools: tools)
+            Issue.record("restore into a missing database succeeded")
+        } catch let error as BackupError {
+            #expect(error.description.contains("does not exist"), "\(error)")
+            if let password = components.password { #expect(!error.description.contains(password)) }
+        }
+
         // One flipped byte: verify fails, and leaves no scratch database.
         var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: backup.path)))
         bytes[bytes.count / 2] ^= 0x01
