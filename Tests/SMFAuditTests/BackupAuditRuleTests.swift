@@ -69,5 +69,18 @@ import Testing
         #expect(backup.command.contains("--every 24h"), "\(backup.command)")
         #expect(backup.command.contains("--keep-daily"), "\(backup.command)")
         #expect(backup.command.contains("--keep-weekly"), "\(backup.command)")
+        // Its key comes from its own Docker secret; the app's keys are not given to it.
+        let environment = Dictionary(backup.environment.map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { first, _ in first })
+        #expect(environment["SMF_BACKUP_KEY_FILE"] == "/run/secrets/smf_backup_key")
+        #expect(environment["SMF_SECRET_KEY_FILE"] == nil && environment["SMF_ENCRYPTION_KEY_FILE"] == nil)
+        #expect(environment["DATABASE_URL_FILE"] == "/run/secrets/smf_owner_database_url")
+        #expect(text.contains("  smf_backup_key:\n    file: ./secrets/smf_backup_key"))
+        let generator = try String(contentsOf: root.appendingPathComponent("deploy/generate-secrets.sh"), encoding: .utf8)
+        #expect(generator.contains("write smf_backup_key \"$APP_UID\" \"$(openssl rand -hex 32)\""))
+        if case .test(let test)? = backup.healthcheck?.value {
+            #expect(test.contains("backup --check"), "\(test)")
+        } else {
+            Issue.record("the backup service has no health check")
+        }
     }
 }
