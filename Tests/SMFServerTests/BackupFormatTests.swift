@@ -199,5 +199,7 @@ import Testing
         let good = String(repeating: "0f", count: 32)
         #expect(ConfigLoader.load(environment: ["SMF_BACKUP_KEY": good]).config.backupKey?.reveal() == good)
         #expect(ConfigLoader.load(environment: ["SMF_BACKUP_KEY_FILE": "/nonexistent"]).errors.contains { $0.variable == "SMF_BACKUP_KEY" })
+        let reused = ConfigLoader.load(environment: ["SMF_BACKUP_KEY": good, "SMF_ENCRYPTION_KEY": good]).errors
+        #expect(reused.contains { $0.variable == "SMF_BACKUP_KEY" && $0.rule == "secret-key.reused" })
     }
 }

@@ -195,6 +195,10 @@ extension ConfigLoader {
             let text = key.reveal()
             if text.utf8.count == 64, text.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) || ($0 >= 65 && $0 <= 70) }) {
                 config.backupKey = key
+                // One key, one purpose: whoever holds the server's keys must not also read the backups.
+                if key == config.secretKey || key == config.encryptionKey {
+                    reader.error("SMF_BACKUP_KEY", "secret-key.reused", "SMF_BACKUP_KEY equals SMF_SECRET_KEY or SMF_ENCRYPTION_KEY; generate a key of its own")
+                }
             } else {
                 reader.error("SMF_BACKUP_KEY", "config.invalid", "SMF_BACKUP_KEY must be exactly 64 hexadecimal characters (32 bytes), e.g. from `smflow secrets generate`")
             }
