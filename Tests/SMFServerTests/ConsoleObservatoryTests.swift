@@ -15,6 +15,8 @@ import VaporTesting
                     let grade = ObservatoryGrade.grade(headers: { res.headers.first(name: $0) }, https: production,
                                                        redirectsToHTTPS: production ? true : nil)
                     #expect(grade.score >= 100, "\(path): \(grade.score) \(grade.modifiers)")
+                    // 100, +5 frame-ancestors in the CSP, +5 a private Referrer-Policy.
+                    #expect(grade.score == 110, "\(path): \(grade.modifiers)")
                     #expect(grade.grade == "A+")
                     #expect(!grade.modifiers.contains { $0.hasPrefix("csp-") }, "\(grade.modifiers)")
                 }

@@ -9,7 +9,7 @@ import { state, nodeTypes, go } from './app.js';
 const NODE_WIDTH = 180;
 const HEADER = 34;
 const ROW = 22;
-const VIEW = { width: 1200, height: 700 };
+const VIEW = { width: 1000, height: 640 };
 
 function nodeHeight(type, node) {
   const rows = Math.max(inputsOf(type).length, outputsOf(type, node).length, 1);
@@ -275,7 +275,7 @@ export async function editorPage(main, flowID) {
     const count = doc.nodes.length;
     const node = {
       id: `${base}_${n}`, type: type.id, version: type.version, settings: {},
-      position: { x: 30 + (count % 5) * 230, y: 40 + Math.floor(count / 5) * 170 + (count % 2) * 40 },
+      position: { x: 30 + (count % 4) * 235, y: 40 + Math.floor(count / 4) * 170 + (count % 2) * 40 },
     };
     doc.nodes.push(node);
     markDirty();
