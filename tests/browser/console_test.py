@@ -167,6 +167,14 @@ def build_flow(driver):
     ActionChains(driver).move_to_element(body).click_and_hold().pause(0.1).move_by_offset(0, 60).pause(0.1).release().perform()
     after = driver.find_element(By.CSS_SELECTOR, f'g[data-node="{template}"]').get_attribute("transform")
     check("canvas: dragging a node moves it", before != after, f"{before} -> {after}")
+    # Keyboard: focus the trigger, move it with an arrow key.
+    node = driver.find_element(By.CSS_SELECTOR, f'g[data-node="{trigger}"]')
+    driver.execute_script("arguments[0].focus()", node)
+    before = node.get_attribute("transform")
+    ActionChains(driver).send_keys(Keys.ARROW_DOWN).perform()
+    moved = driver.find_element(By.CSS_SELECTOR, f'g[data-node="{trigger}"]').get_attribute("transform")
+    focused = driver.execute_script("return document.activeElement && document.activeElement.dataset.node")
+    check("canvas: arrow key moves the focused node, focus stays on it", before != moved and focused == trigger, f"{before} -> {moved}")
     connect(driver, trigger, "message", template, "input")
     connect(driver, template, "output", send, "input")
     check("canvas: two edges drawn by dragging between ports", len(driver.find_elements(By.CSS_SELECTOR, "path.edge")) == 2)
@@ -217,6 +225,28 @@ def watch_execution(driver, path):
           f"status {final}, {steps} steps, {driver.find_element(By.ID, 'execution-live').text}")
 
 
+def problems_on_nodes(driver):
+    visit(driver, "#/flows/new")
+    lonely = add_node(driver, "telegram.send_message")
+    driver.find_element(By.ID, "validate-flow").click()
+    try:
+        wait(driver).until(EC.presence_of_element_located((By.CSS_SELECTOR, f'g.node.has-error[data-node="{lonely}"]')))
+        listed = driver.find_element(By.ID, "node-problems").text
+        ok = bool(listed)
+    except TimeoutException:
+        ok, listed = False, ""
+    check("editor: validation problems shown on their node", ok, listed.replace("\n", " | ")[:160])
+    # Leave by the router (a hash change), so the next "new flow" starts empty.
+    driver.execute_script("window.location.hash = '#/flows'")
+    wait(driver).until(lambda d: d.find_element(By.CSS_SELECTOR, "main h1").text == "Flows")
+
+
+def unlabelled_controls(driver):
+    return driver.execute_script("""
+        return [...document.querySelectorAll('input, select, textarea')].filter(e =>
+            e.type !== 'hidden' && !e.labels.length && !e.getAttribute('aria-label')).map(e => e.name || e.id || e.tagName);""")
+
+
 def xss(driver):
     visit(driver, "#/flows/new")
     type_into(driver.find_element(By.ID, "flow-name"), XSS_NAME)
@@ -263,6 +293,9 @@ def screenshots(driver):
             driver.save_screenshot(path)
             saved.append(path)
             wide = driver.execute_script("return document.documentElement.scrollWidth > window.innerWidth + 1")
+            if size == "desktop":
+                missing = unlabelled_controls(driver)
+                check(f"a11y: every control on {name} has a label", not missing, json.dumps(missing))
             if name != "editor":
                 check(f"layout: {name} fits {width}px without horizontal scrolling", not wide)
     driver.set_window_size(*SIZES["desktop"])
@@ -317,6 +350,7 @@ def main():
         check("deploy: webhook path shown", path is not None)
         if path:
             watch_execution(driver, path)
+        problems_on_nodes(driver)
         xss(driver)
         saved = screenshots(driver)
         check("screenshots saved", len(saved) >= 14, f"{len(saved)} in {ARTIFACTS}")

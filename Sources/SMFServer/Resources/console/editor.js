@@ -4,7 +4,7 @@
 // save / deploy / rollback with the ETag in If-Match.
 import { call, get, workspacePath } from './api.js';
 import { h, s, replace, clear, field, statusLine, showError } from './dom.js';
-import { state, nodeTypes, go } from './app.js';
+import { state, nodeTypes, onLeave } from './app.js';
 
 const NODE_WIDTH = 180;
 const HEADER = 34;
@@ -543,6 +543,8 @@ export async function editorPage(main, flowID) {
   redraw();
   renderInspector();
   if (isNew && !doc.nodes.length) status.textContent = 'Add a trigger from the list, then processors and actions; drag from an output port to an input port to connect.';
-  window.addEventListener('beforeunload', (event) => { if (dirty) event.preventDefault(); }, { once: true });
-  void go;
+  // Unsaved changes: the browser asks before the tab is closed or reloaded.
+  const guard = (event) => { if (dirty) event.preventDefault(); };
+  window.addEventListener('beforeunload', guard);
+  onLeave(() => window.removeEventListener('beforeunload', guard));
 }
