@@ -13,6 +13,8 @@ Run by scripts/lib/console.sh against a live `smflow-testbed serve --with-worker
   4. fires a Telegram update at the deployed webhook (secret token from the
      proxy's file) and watches the execution appear in the list without a
      reload, then follows it live (SSE) on its page until it succeeded;
+     then saves and deploys version 2 and rolls back to version 1; a lone
+     action's validation problems appear on its node;
   5. XSS: a flow named <img src=x onerror=alert(1)> with a node setting
      <script>alert(1)</script> renders as text, no element is created from it,
      and no dialog opens;
@@ -186,7 +188,7 @@ def build_flow(driver):
     deployed = status_text(driver)
     check("editor: deploy", "Deployed version 1" in deployed, deployed)
     match = re.search(r"/hooks/telegram/[A-Za-z0-9_-]{43}", deployed)
-    return match.group(0) if match else None
+    return (match.group(0) if match else None), driver.execute_script("return location.hash")
 
 
 def fire_webhook(path):
@@ -245,6 +247,24 @@ def unlabelled_controls(driver):
     return driver.execute_script("""
         return [...document.querySelectorAll('input, select, textarea')].filter(e =>
             e.type !== 'hidden' && !e.labels.length && !e.getAttribute('aria-label')).map(e => e.name || e.id || e.tagName);""")
+
+
+def rollback(driver, editor_hash):
+    """Version 2 saved and deployed, then version 1 deployed again (each write with If-Match)."""
+    visit(driver, editor_hash)
+    type_into(driver.find_element(By.ID, "flow-comment"), "second version")
+    type_into(driver.find_element(By.ID, "flow-name"), "Echo bot")
+    driver.find_element(By.ID, "save-flow").click()
+    wait(driver).until(lambda d: "Saved version" in status_text(d) or d.find_elements(By.CSS_SELECTOR, "#editor-status .error"))
+    check("editor: a second save (If-Match)", "Saved version 2" in status_text(driver), status_text(driver))
+    driver.find_element(By.ID, "deploy-flow").click()
+    wait(driver, 20).until(lambda d: "Deployed version" in status_text(d) or d.find_elements(By.CSS_SELECTOR, "#editor-status .error"))
+    check("editor: deploy version 2", "Deployed version 2" in status_text(driver), status_text(driver))
+    wait(driver).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#rollback-version option")) == 2)
+    Select(driver.find_element(By.ID, "rollback-version")).select_by_value("1")
+    driver.find_element(By.ID, "rollback-flow").click()
+    wait(driver, 20).until(lambda d: "Deployed version 1" in status_text(d) or d.find_elements(By.CSS_SELECTOR, "#editor-status .error"))
+    check("editor: rollback to version 1", "live version 1" in driver.find_element(By.ID, "flow-info").text, status_text(driver))
 
 
 def xss(driver):
@@ -346,10 +366,11 @@ def main():
         wait(driver).until(lambda d: "Support bot" in d.find_element(By.ID, "credentials").text)
         listed = driver.find_element(By.ID, "credentials").text
         check("credentials: stored, listed masked", BOT_TOKEN not in listed and "bot_token: …" in listed, listed.replace("\n", " | ")[:200])
-        path = build_flow(driver)
+        path, editor_hash = build_flow(driver)
         check("deploy: webhook path shown", path is not None)
         if path:
             watch_execution(driver, path)
+        rollback(driver, editor_hash)
         problems_on_nodes(driver)
         xss(driver)
         saved = screenshots(driver)
