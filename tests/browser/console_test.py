@@ -267,6 +267,23 @@ def rollback(driver, editor_hash):
     check("editor: rollback to version 1", "live version 1" in driver.find_element(By.ID, "flow-info").text, status_text(driver))
 
 
+def workspace_pages(driver):
+    visit(driver, "#/members")
+    wait(driver).until(lambda d: EMAIL in d.find_element(By.ID, "members").text)
+    driver.find_element(By.ID, "invite-email").send_keys("new.editor@console.example")
+    driver.find_element(By.CSS_SELECTOR, "form[aria-labelledby=invite-title] button[type=submit]").click()
+    wait(driver).until(lambda d: "new.editor@console.example" in d.find_element(By.ID, "invitations").text)
+    check("members: invitation sent and listed", True)
+    visit(driver, "#/api-keys")
+    driver.find_element(By.ID, "key-name").send_keys("ci")
+    driver.find_element(By.ID, "scope-flows-read").click()
+    driver.find_element(By.CSS_SELECTOR, "form[aria-labelledby=key-title] button[type=submit]").click()
+    wait(driver).until(lambda d: "smf_live_" in d.find_element(By.ID, "new-key").text)
+    key = re.search(r"smf_live_[A-Za-z0-9_-]{43}", driver.find_element(By.ID, "new-key").text)
+    listed = driver.find_element(By.ID, "api-keys").text
+    check("api keys: created, shown once, listed by hint only", key is not None and key.group(0) not in listed and "ci" in listed)
+
+
 def xss(driver):
     visit(driver, "#/flows/new")
     type_into(driver.find_element(By.ID, "flow-name"), XSS_NAME)
@@ -372,6 +389,7 @@ def main():
             watch_execution(driver, path)
         rollback(driver, editor_hash)
         problems_on_nodes(driver)
+        workspace_pages(driver)
         xss(driver)
         saved = screenshots(driver)
         check("screenshots saved", len(saved) >= 14, f"{len(saved)} in {ARTIFACTS}")

@@ -33,6 +33,22 @@ export async function membersPage(main) {
       showError(message, error);
     }
   }
+  const invitations = h('div', { class: 'results', id: 'invitations' });
+  async function loadInvitations() {
+    try {
+      const items = await get(workspacePath(state.workspaceID, '/invitations'));
+      const rows = (Array.isArray(items) ? items : []).map((invite) => h('tr', {},
+        h('td', {}, invite.email), h('td', {}, invite.role), h('td', {}, formatTime(invite.expires_at)),
+        h('td', {}, invite.accepted_at ? `accepted ${formatTime(invite.accepted_at)}` : 'open'),
+        h('td', {}, invite.accepted_at ? null : confirmButton('Revoke', async () => {
+          try { await call('DELETE', workspacePath(state.workspaceID, `/invitations/${encodeURIComponent(invite.id)}`)); await loadInvitations(); } catch (error) { showError(message, error); }
+        }))));
+      replace(invitations, table(['Email', 'Role', 'Expires', 'State', ''], rows, 'Invitations'));
+    } catch (error) {
+      // Only admins may list invitations: say so instead of failing the page.
+      replace(invitations, h('p', { class: 'hint' }, error.status === 403 ? 'Your role cannot see invitations.' : error.message));
+    }
+  }
   const email = h('input', { type: 'email', id: 'invite-email', required: true, maxlength: '254' });
   const role = h('select', { id: 'invite-role' }, ROLES.map((r) => h('option', { value: r, selected: r === 'editor' }, r)));
   const shown = h('p', { class: 'once', role: 'status' });
@@ -45,12 +61,13 @@ export async function membersPage(main) {
           const { body } = await call('POST', workspacePath(state.workspaceID, '/invitations'), { body: { email: email.value.trim(), role: role.value } });
           shown.textContent = body.token ? `Invitation token (shown once): ${body.token}` : 'Invitation sent.';
           form.reset();
+          await loadInvitations();
         } catch (error) { showError(message, error); }
       },
     },
   }, h('h2', { id: 'invite-title' }, 'Invite someone'), field('Email', email), field('Role', role), h('button', { type: 'submit' }, 'Invite'), shown);
-  main.append(h('h1', {}, 'Members and roles'), results, message, form);
-  await load();
+  main.append(h('h1', {}, 'Members and roles'), results, message, h('h2', {}, 'Invitations'), invitations, form);
+  await Promise.all([load(), loadInvitations()]);
 }
 
 /** API keys: list, create (the key is shown once), revoke. */
