@@ -18,6 +18,7 @@ drill_run() {
     rm -f -- "$results"
     DRILL_SHORT=1 DRILL_GATE=accounting DRILL_BIN_DIR="$bin_dir" DRILL_RESULTS="$results" scripts/drill || rc=$?
     if [[ -s $results ]]; then
+        # shellcheck disable=SC2034  # read by scripts/test's summary
         DRILL_COUNTS=$(python3 - "$results" <<'EOF' || true
 import json, sys
 r = json.load(open(sys.argv[1]))
