@@ -28,8 +28,6 @@ func configure(_ app: Application, config: AppConfig, pipeline: Pipeline = .full
     let metrics = HTTPMetrics()
     let events = SecurityEventRecorder(metrics: metrics, clock: clock)
     let background = BackgroundWrites()
-    app.lifecycle.use(BackgroundWritesShutdown(writes: background))
-    app.lifecycle.use(FlowRetentionLifecycle())
     app.smf = AppContext(
         config: config,
         clientIPResolver: ClientIPResolver(trustedProxies: config.trustedProxies),
@@ -74,7 +72,11 @@ func configure(_ app: Application, config: AppConfig, pipeline: Pipeline = .full
     try DatabaseSetup.configure(app, location: config.database, poolTimeout: config.databasePoolTimeout)
     try await DatabaseSetup.prepare(app, location: config.database)
     // After the databases: lifecycle handlers shut down in reverse order, so
-    // the last flush runs while Fluent's pools are still open.
+    // background writes drain, the purge timer stops and the last flush runs
+    // while Fluent's pools are still open (registered before, they ran
+    // after Fluent had closed them: lost writes, and a crash in Fluent).
+    app.lifecycle.use(BackgroundWritesShutdown(writes: background))
+    app.lifecycle.use(FlowRetentionLifecycle())
     app.lifecycle.use(RequestStatsLifecycle(flusher: RequestStatsFlusher(
         aggregator: metrics.requestStats, metrics: metrics, database: { [unowned app] in app.db }, logger: app.logger),
         enabled: app.environment != .testing))
