@@ -86,6 +86,37 @@ final class TokenHashing: Sendable {
         keyIDs.compactMap { id in ring.hash(token, keyID: id).map { (id, $0) } }
     }
 
+    /// What `lookup` needs to know of a stored row.
+    struct StoredHash {
+        let hash: String
+        let keyID: String?
+        let retiresAt: Date?
+    }
+
+    /// The row of `token` — a session or an API key, each passing its own
+    /// queries: under the current key (the one lookup of nearly every
+    /// request), or else under an older key still in its grace period, then
+    /// re-hashed under the current key so that a credential in use survives
+    /// the rotation.
+    func lookup<Row>(
+        _ token: String, on sql: any SQLDatabase,
+        current: (_ hash: String, _ keyID: String) async throws -> Row?,
+        older: (_ hashes: [String]) async throws -> Row?,
+        stored: (Row) -> StoredHash,
+        rehash: (_ row: Row, _ newHash: String, _ keyID: String) async throws -> Void
+    ) async throws -> Row? {
+        if let row = try await current(hash(token), currentKeyID) {
+            return row
+        }
+        let candidates = candidateHashes(token, keyIDs: await graceCandidates(on: sql))
+        guard !candidates.isEmpty, let row = try await older(candidates.map(\.hash)) else { return nil }
+        let found = stored(row)
+        guard acceptsOlder(storedHash: found.hash, storedKeyID: found.keyID, retiresAt: found.retiresAt, candidates: candidates)
+        else { return nil }
+        try await rehash(row, hash(token), currentKeyID)
+        return row
+    }
+
     /// Whether a row found by the second lookup really is `token` under an
     /// accepted older key: its key id is one of the candidates, the hash
     /// under that key equals the stored one (constant time), and the

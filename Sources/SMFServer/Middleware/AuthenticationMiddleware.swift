@@ -76,36 +76,25 @@ struct AuthenticationMiddleware: AsyncMiddleware {
         return Caller(userID: nil, credential: .apiKey(id: key.id, workspaceID: key.workspace_id, scopes: scopes))
     }
 
-    /// The session of `token`: under the current key, or else (issue 9)
-    /// under an older key still in its grace period — then re-hashed under
-    /// the current key, so a session in use survives the rotation.
+    /// The session of `token`, under the current key or an older one in
+    /// its grace period (`TokenHashing.lookup`).
     static func findSession(_ token: String, context: AppContext, on sql: any SQLDatabase) async throws -> CredentialLookup.SessionRow? {
-        let tokens = context.tokens
-        if let row = try await CredentialLookup.session(tokenHash: tokens.hash(token), keyID: tokens.currentKeyID, on: sql) {
-            return row
-        }
-        let candidates = tokens.candidateHashes(token, keyIDs: await tokens.graceCandidates(on: sql))
-        guard !candidates.isEmpty,
-              let row = try await CredentialLookup.session(anyOf: candidates.map(\.hash), on: sql),
-              tokens.acceptsOlder(storedHash: row.token_hash, storedKeyID: row.token_key_id, retiresAt: row.retires_at, candidates: candidates)
-        else { return nil }
-        try await CredentialLookup.rehashSession(row.id, from: row.token_hash, to: tokens.hash(token), keyID: tokens.currentKeyID, on: sql)
-        return row
+        try await context.tokens.lookup(
+            token, on: sql,
+            current: { try await CredentialLookup.session(tokenHash: $0, keyID: $1, on: sql) },
+            older: { try await CredentialLookup.session(anyOf: $0, on: sql) },
+            stored: { .init(hash: $0.token_hash, keyID: $0.token_key_id, retiresAt: $0.retires_at) },
+            rehash: { try await CredentialLookup.rehashSession($0.id, from: $0.token_hash, to: $1, keyID: $2, on: sql) })
     }
 
     /// The API key `presented`, as `findSession`.
     static func findAPIKey(_ presented: String, context: AppContext, on sql: any SQLDatabase) async throws -> CredentialLookup.APIKeyRow? {
-        let tokens = context.tokens
-        if let row = try await CredentialLookup.apiKey(keyHash: tokens.hash(presented), keyID: tokens.currentKeyID, on: sql) {
-            return row
-        }
-        let candidates = tokens.candidateHashes(presented, keyIDs: await tokens.graceCandidates(on: sql))
-        guard !candidates.isEmpty,
-              let row = try await CredentialLookup.apiKey(anyOf: candidates.map(\.hash), on: sql),
-              tokens.acceptsOlder(storedHash: row.key_hash, storedKeyID: row.hash_key_id, retiresAt: row.retires_at, candidates: candidates)
-        else { return nil }
-        try await CredentialLookup.rehashAPIKey(row.id, from: row.key_hash, to: tokens.hash(presented), keyID: tokens.currentKeyID, on: sql)
-        return row
+        try await context.tokens.lookup(
+            presented, on: sql,
+            current: { try await CredentialLookup.apiKey(keyHash: $0, keyID: $1, on: sql) },
+            older: { try await CredentialLookup.apiKey(anyOf: $0, on: sql) },
+            stored: { .init(hash: $0.key_hash, keyID: $0.hash_key_id, retiresAt: $0.retires_at) },
+            rehash: { try await CredentialLookup.rehashAPIKey($0.id, from: $0.key_hash, to: $1, keyID: $2, on: sql) })
     }
 
     static func isUnsafe(_ method: HTTPMethod) -> Bool {
