@@ -40,21 +40,9 @@ import Vapor
     /// closes its pools (when the drain was registered before the
     /// databases, it ran after them and the write failed).
     @Test func a_write_running_at_shutdown_reaches_the_database() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("smflow-bg-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        var config = AppConfig()
-        config.database = .sqlite(path: directory.appendingPathComponent("smflow.sqlite").path)
-        config.databaseIsExplicit = true
-        config.usageAnomaly.enabled = false
-        let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
-        let app = try await Application.make(Environment(name: "development", arguments: ["smflow"]), logger: logger)
         let marker = UUID()
         let failed = Mutex(false)
-        do {
-            try await configure(app, config: config)
-            try await app.autoMigrate()
-            try await app.asyncBoot()
+        try await withServerLifeOnSQLiteFile("bg", whileRunning: { app in
             let started = app.smf.usage.background.run { [app] in
                 try? await Task.sleep(for: .milliseconds(300))
                 do {
@@ -69,24 +57,12 @@ import Vapor
                 }
             }
             #expect(started)
-        } catch {
-            try? await app.asyncShutdown()
-            throw error
-        }
-        try await app.asyncShutdown()
-        #expect(!failed.withLock { $0 }, "the write met a closed database")
-
-        let reader = try await Application.make(.testing, logger: logger)
-        do {
-            try await configure(reader, config: config)
+        }, afterShutdown: { reader in
+            #expect(!failed.withLock { $0 }, "the write met a closed database")
             let sql = try #require(reader.db as? any SQLDatabase)
             let count = try await sql.raw("SELECT COUNT(*) AS n FROM security_events WHERE id = \(bind: marker)")
                 .first()?.decode(column: "n", as: Int.self)
             #expect(count == 1)
-        } catch {
-            try? await reader.asyncShutdown()
-            throw error
-        }
-        try await reader.asyncShutdown()
+        })
     }
 }

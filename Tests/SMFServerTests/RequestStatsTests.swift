@@ -204,41 +204,17 @@ import VaporTesting
     /// must run before Fluent closes the pools (it crashed in Fluent once,
     /// when the handler was registered before the databases).
     @Test func a_booted_server_flushes_at_shutdown_before_the_database_closes() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("smflow-stats-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        var config = AppConfig()
-        config.database = .sqlite(path: directory.appendingPathComponent("smflow.sqlite").path)
-        config.databaseIsExplicit = true
-        config.usageAnomaly.enabled = false
-        let environment = Environment(name: "development", arguments: ["smflow"])
-        let app = try await Application.make(environment, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
-        do {
-            try await configure(app, config: config)
-            try await app.autoMigrate()
-            try await app.asyncBoot()
+        try await withServerLifeOnSQLiteFile("stats", whileRunning: { app in
             for _ in 0..<3 {
                 try await app.testing().test(.GET, "healthz") { #expect($0.status == .ok) }
             }
-        } catch {
-            try? await app.asyncShutdown()
-            throw error
-        }
-        try await app.asyncShutdown()
-
-        let reader = try await Application.make(.testing, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
-        do {
-            try await configure(reader, config: config)
+        }, afterShutdown: { reader in
             let rows = try await Self.rows(reader)
             #expect(rows.reduce(0) { $0 + ($1["requests"] ?? 0) } == 3)
             let sql = try #require(reader.db as? any SQLDatabase)
             let samples = try await sql.raw("SELECT COUNT(*) AS n FROM resource_samples").first()?.decode(column: "n", as: Int.self)
             #expect(samples == (FileManager.default.fileExists(atPath: "/proc/self/stat") ? 1 : 0))
-        } catch {
-            try? await reader.asyncShutdown()
-            throw error
-        }
-        try await reader.asyncShutdown()
+        })
     }
 
     @Test func the_timer_flushes_while_the_server_runs() async throws {
