@@ -257,9 +257,12 @@ import VaporTesting
         let keys = Keys()
         try await withRotatedApp(keys, clock: ManualClock()) { app in
             let sql = try #require(app.db as? any SQLDatabase)
+            // A second in the past: a stored time equal to "now" may read back
+            // a hair later (the driver's date precision), which made this flaky.
+            let retired = app.smf.clock.now().addingTimeInterval(-1)
             try await sql.raw("""
                 INSERT INTO secret_key_retirements (key_id, replaced_by, recorded_at, retires_at)
-                VALUES (\(bind: keys.newKey.id), \(bind: "other"), \(bind: app.smf.clock.now()), \(bind: app.smf.clock.now()))
+                VALUES (\(bind: keys.newKey.id), \(bind: "other"), \(bind: retired), \(bind: retired))
                 """).run()
             await #expect(throws: SecretKeyRotation.Failure.currentKeyRetired(keys.newKey.id)) {
                 _ = try await rotate(app, grace: 600)
