@@ -37,3 +37,23 @@ ensure_debian_packages() {
     apt-get update -q >&2
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
 }
+
+# pip_venv_install DIR PACKAGE==VERSION ...
+# A fresh virtualenv in DIR with exactly these PyPI packages (the test tools:
+# checkov, schemathesis, selenium, kubernetes-validate). Callers first check
+# whether DIR already holds what they need. On failure DIR is removed, so a
+# half-made venv is never mistaken for an installed one; returns 1.
+pip_venv_install() {
+    local dir=$1
+    shift
+    log "installing $* into $dir"
+    rm -rf -- "$dir"
+    if ! python3 -m venv "$dir" 2>/dev/null; then
+        # Debian's python3 needs python3-venv for `-m venv`.
+        rm -rf -- "$dir"
+        ensure_debian_packages '/usr/lib/python3/dist-packages/pip:python3-venv'
+        python3 -m venv "$dir" || { rm -rf -- "$dir"; warn "python3 -m venv failed"; return 1; }
+    fi
+    "$dir/bin/pip" install --quiet --disable-pip-version-check "$@" >&2 \
+        || { rm -rf -- "$dir"; warn "pip install $* failed"; return 1; }
+}

@@ -45,14 +45,7 @@ _console_selenium_ensure() {
     local dir
     dir=$(_console_venv)
     [[ -x $dir/bin/python ]] && "$dir/bin/python" -c 'import selenium' 2>/dev/null && return 0
-    log "installing selenium $SMF_SELENIUM_VERSION into $dir"
-    rm -rf -- "$dir"
-    if ! python3 -m venv "$dir" 2>/dev/null; then
-        rm -rf -- "$dir"
-        ensure_debian_packages '/usr/lib/python3/dist-packages/pip:python3-venv'
-        python3 -m venv "$dir" || return 1
-    fi
-    "$dir/bin/pip" install --quiet --disable-pip-version-check "selenium==$SMF_SELENIUM_VERSION" >&2 || { rm -rf -- "$dir"; return 1; }
+    pip_venv_install "$dir" "selenium==$SMF_SELENIUM_VERSION"
 }
 
 # shellcheck disable=SC2317  # also called from the caller's EXIT trap

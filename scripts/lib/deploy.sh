@@ -24,15 +24,7 @@ checkov_install() {
     local dir
     dir=$(_checkov_dir)
     [[ -x $dir/bin/checkov ]] && return 0
-    log "installing checkov $SMF_CHECKOV_VERSION into $dir"
-    if ! python3 -m venv "$dir" 2>/dev/null; then
-        # Debian's python3 needs python3-venv for `-m venv`.
-        rm -rf -- "$dir"
-        ensure_debian_packages '/usr/lib/python3/dist-packages/pip:python3-venv'
-        python3 -m venv "$dir" || { warn "python3 -m venv failed"; return 1; }
-    fi
-    "$dir/bin/pip" install --quiet --disable-pip-version-check "checkov==$SMF_CHECKOV_VERSION" >&2 \
-        || { rm -rf -- "$dir"; warn "pip install checkov==$SMF_CHECKOV_VERSION failed"; return 1; }
+    pip_venv_install "$dir" "checkov==$SMF_CHECKOV_VERSION"
 }
 
 checkov_run() {

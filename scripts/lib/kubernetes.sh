@@ -35,14 +35,7 @@ kubernetes_validate_install() {
     local dir
     dir=$(_kubernetes_validate_dir)
     [[ -x $dir/bin/kubernetes-validate ]] && return 0
-    log "installing kubernetes-validate $SMF_KUBERNETES_VALIDATE_VERSION into $dir"
-    if ! python3 -m venv "$dir" 2>/dev/null; then
-        rm -rf -- "$dir"
-        ensure_debian_packages '/usr/lib/python3/dist-packages/pip:python3-venv'
-        python3 -m venv "$dir" || { warn "python3 -m venv failed"; return 1; }
-    fi
-    "$dir/bin/pip" install --quiet --disable-pip-version-check "kubernetes-validate==$SMF_KUBERNETES_VALIDATE_VERSION" >&2 \
-        || { rm -rf -- "$dir"; warn "pip install kubernetes-validate==$SMF_KUBERNETES_VALIDATE_VERSION failed"; return 1; }
+    pip_venv_install "$dir" "kubernetes-validate==$SMF_KUBERNETES_VALIDATE_VERSION"
 }
 
 # kubernetes_render: the production overlay into $SMF_KUBERNETES_RENDERED.

@@ -61,16 +61,8 @@ schemathesis_install() {
     local dir
     dir=$(_schemathesis_dir)
     [[ -x $dir/bin/schemathesis && -x $dir/bin/openapi-spec-validator ]] && return 0
-    log "installing schemathesis $SMF_SCHEMATHESIS_VERSION into $dir"
-    if ! python3 -m venv "$dir" 2>/dev/null; then
-        # Debian's python3 needs python3-venv for `-m venv`.
-        rm -rf -- "$dir"
-        ensure_debian_packages '/usr/lib/python3/dist-packages/pip:python3-venv'
-        python3 -m venv "$dir" || { warn "python3 -m venv failed"; return 1; }
-    fi
-    "$dir/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SMF_SCHEMATHESIS_VERSION" \
-        "openapi-spec-validator==$SMF_OPENAPI_SPEC_VALIDATOR_VERSION" >&2 \
-        || { rm -rf -- "$dir"; warn "pip install schemathesis==$SMF_SCHEMATHESIS_VERSION failed"; return 1; }
+    pip_venv_install "$dir" "schemathesis==$SMF_SCHEMATHESIS_VERSION" \
+        "openapi-spec-validator==$SMF_OPENAPI_SPEC_VALIDATOR_VERSION"
 }
 
 # Stops the server (SIGTERM, then SIGKILL after 15 s) and removes the work dir.
