@@ -72,7 +72,7 @@ struct ExecutionRunner: Sendable {
         execution.revision += 1
         try await execution.save(on: db)
 
-        let recorder = StepRecorder(executionID: executionID, database: db, checkpoints: checkpoints)
+        let recorder = StepRecorder(executionID: executionID, database: db, checkpoints: checkpoints, context: context)
         let engine = FlowEngine(redactor: Redactor(secrets: secrets))
         let outcome = await engine.run(
             plan: plan, trigger: message,
@@ -87,26 +87,39 @@ struct ExecutionRunner: Sendable {
             let note = "repeated after an interrupted attempt; the platform may have received it twice"
             steps[index].error = steps[index].error.map { "\($0); \(note)" } ?? note
         }
-        let fresh = try await Execution.find(executionID, on: db) ?? execution
-        fresh.steps = try Self.encode(steps)
-        fresh.checkpoints = try checkpoints.encoded()
-        if let response = outcome.webhookResponse {
-            fresh.response = try Self.encode(response)
+        let stepsText = try Self.encode(steps)
+        let checkpointsText = try checkpoints.encoded()
+        let responseText = try outcome.webhookResponse.map { try Self.encode($0) }
+        // The side effects are done: the result is retried through a short
+        // database outage while the lease holds (a lost result would run
+        // the job, and its effects, again). Read and write are retried
+        // together, so each try starts from the stored row.
+        try await context.recording("execution result") {
+            let fresh = try await Execution.find(executionID, on: db) ?? execution
+            fresh.steps = stepsText
+            fresh.checkpoints = checkpointsText
+            if let responseText { fresh.response = responseText }
+            switch outcome.status {
+            case .succeeded:
+                try await finish(fresh, status: .succeeded, error: nil, on: db)
+            case .failed where outcome.isRetryable && !context.isLastAttempt:
+                fresh.status = ExecutionStatus.queued.rawValue
+                fresh.error = outcome.error
+                fresh.revision += 1
+                try await fresh.save(on: db)
+            case .failed where outcome.isRetryable:
+                try await finish(fresh, status: .dead, error: outcome.error, on: db)
+            case .failed:
+                try await finish(fresh, status: .failed, error: outcome.error, on: db)
+            }
         }
         switch outcome.status {
-        case .succeeded:
-            try await finish(fresh, status: .succeeded, error: nil, on: db)
         case .failed where outcome.isRetryable && !context.isLastAttempt:
-            fresh.status = ExecutionStatus.queued.rawValue
-            fresh.error = outcome.error
-            fresh.revision += 1
-            try await fresh.save(on: db)
             throw JobFailure.retry(outcome.error ?? "a step failed", after: outcome.retryAfter)
         case .failed where outcome.isRetryable:
-            try await finish(fresh, status: .dead, error: outcome.error, on: db)
             throw JobFailure.permanent(outcome.error ?? "a step failed on the last attempt")
-        case .failed:
-            try await finish(fresh, status: .failed, error: outcome.error, on: db)
+        case .succeeded, .failed:
+            return
         }
     }
 
@@ -144,17 +157,23 @@ struct ExecutionRunner: Sendable {
 /// Writes progress as the engine reports it: the step list (live view) and
 /// the checkpoints (crash recovery). An action's "started" is written and
 /// committed before the engine calls the platform.
+///
+/// Every write is retried through a short database outage while the job's
+/// lease holds (`JobContext.recording`): above all the checkpoint after an
+/// action, whose loss would make the retried job repeat the action.
 actor StepRecorder {
     let executionID: UUID
     let database: any Database
+    let context: JobContext
     private(set) var checkpoints: ExecutionCheckpoints
     private var steps: [String: StepRecord] = [:]
     private var order: [String] = []
 
-    init(executionID: UUID, database: any Database, checkpoints: ExecutionCheckpoints) {
+    init(executionID: UUID, database: any Database, checkpoints: ExecutionCheckpoints, context: JobContext) {
         self.executionID = executionID
         self.database = database
         self.checkpoints = checkpoints
+        self.context = context
     }
 
     func record(_ event: StepEvent) async throws {
@@ -181,11 +200,16 @@ actor StepRecorder {
     private func save() async throws {
         guard let sql = database as? any SQLDatabase else { return }
         let list = order.compactMap { steps[$0] }
-        try await sql.update(Execution.schema)
-            .set("steps", to: SQLBind(try ExecutionRunner.encode(list)))
-            .set("checkpoints", to: SQLBind(try checkpoints.encoded()))
-            .set(SQLIdentifier("revision"), to: SQLRaw("revision + 1"))
-            .where("id", .equal, SQLBind(executionID))
-            .run()
+        let stepsText = try ExecutionRunner.encode(list)
+        let checkpointsText = try checkpoints.encoded()
+        let executionID = executionID
+        try await context.recording("execution checkpoint") {
+            try await sql.update(Execution.schema)
+                .set("steps", to: SQLBind(stepsText))
+                .set("checkpoints", to: SQLBind(checkpointsText))
+                .set(SQLIdentifier("revision"), to: SQLRaw("revision + 1"))
+                .where("id", .equal, SQLBind(executionID))
+                .run()
+        }
     }
 }

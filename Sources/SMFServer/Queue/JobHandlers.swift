@@ -13,6 +13,19 @@ public struct JobContext: Sendable {
     public let maxAttempts: Int
     /// The worker holding the lease.
     public let owner: String
+    /// This attempt's lease as the worker sees it (renewed by the heartbeat).
+    public let lease: JobLease
+    /// Retries a write that records a side effect while `lease` holds.
+    public let retry: LeaseBoundRetry
+
+    /// Runs `write` — a database write that follows a side effect —
+    /// retrying it with bounded backoff while the lease is ours, so a short
+    /// database outage does not make the job (and the effect) run again.
+    public func recording<T>(
+        _ what: String, isolation: isolated (any Actor)? = #isolation, _ write: () async throws -> T
+    ) async throws -> T {
+        try await retry.run(what, logger: logger, write)
+    }
 
     /// No retry follows a failure of this attempt.
     public var isLastAttempt: Bool { attempt >= maxAttempts }

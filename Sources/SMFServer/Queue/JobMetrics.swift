@@ -10,6 +10,18 @@ public final class JobMetrics: Sendable {
     private let retried: Counter
     private let dead: Counter
     private let depth: [JobState: Gauge]
+    private let recordRetries: [RecordRetryOutcome: Counter]
+
+    /// What happened to a write after a side effect that failed
+    /// (`LeaseBoundRetry`).
+    enum RecordRetryOutcome: String, CaseIterable {
+        /// One failed try, followed by a wait and another.
+        case retried
+        /// The write succeeded after at least one retry.
+        case recovered
+        /// The lease ran out first: the job may run again.
+        case gaveUp = "gave_up"
+    }
 
     init(registry: PrometheusCollectorRegistry) {
         claimed = registry.makeCounter(name: "smflow_jobs_claimed_total", help: "Jobs leased by a worker (each attempt counts).")
@@ -23,6 +35,13 @@ public final class JobMetrics: Sendable {
                 name: "smflow_queue_depth", labels: [("state", state.rawValue)], help: "Jobs in the queue, by state.")
         }
         self.depth = depth
+        var recordRetries: [RecordRetryOutcome: Counter] = [:]
+        for outcome in RecordRetryOutcome.allCases {
+            recordRetries[outcome] = registry.makeCounter(
+                name: "smflow_jobs_record_retries_total", labels: [("outcome", outcome.rawValue)],
+                help: "Database writes after a job's side effect that failed, retried while the lease held: retried (each wait), recovered, gave_up (lease ran out).")
+        }
+        self.recordRetries = recordRetries
     }
 
     func jobsClaimed(_ count: Int) {
@@ -36,6 +55,8 @@ public final class JobMetrics: Sendable {
         guard count > 0 else { return }
         dead.increment(by: Int64(count))
     }
+
+    func recordRetry(_ outcome: RecordRetryOutcome) { recordRetries[outcome]?.increment() }
 
     func record(depth counts: [JobState: Int]) {
         for (state, gauge) in depth {

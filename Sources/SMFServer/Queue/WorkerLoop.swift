@@ -32,8 +32,8 @@ public final class WorkerLoop: Sendable {
         var phase: Phase = .idle
         /// Drain time is up: unfinished jobs are being left to lease expiry.
         var abandoned = false
-        /// Job id → the attempt its lease is for.
-        var inFlight: [UUID: Int] = [:]
+        /// Job id → the lease this loop holds on it.
+        var inFlight: [UUID: JobLease] = [:]
         var stopWaiters: [CheckedContinuation<Void, Never>] = []
     }
 
@@ -152,6 +152,8 @@ public final class WorkerLoop: Sendable {
                 }
                 let wanted = min(settings.batchSize, free)
                 let batch: [ClaimedJob]
+                // Leases count from before the statement: never later than the stored expiry.
+                let sent = ContinuousClock.now
                 do {
                     batch = try await queue.claim(owner: owner, limit: wanted, leaseSeconds: settings.leaseSeconds)
                     errorWait = settings.minPollInterval
@@ -161,11 +163,12 @@ public final class WorkerLoop: Sendable {
                     errorWait = min(errorWait * 2, max(settings.maxPollInterval, .seconds(5)))
                     continue
                 }
+                let leases = batch.map { _ in JobLease(written: sent, seconds: settings.leaseSeconds) }
                 state.withLock { state in
-                    for job in batch { state.inFlight[job.id] = job.attempt }
+                    for (job, lease) in zip(batch, leases) { state.inFlight[job.id] = lease }
                 }
-                for job in batch {
-                    jobs.addTask { await self.process(job) }
+                for (job, lease) in zip(batch, leases) {
+                    jobs.addTask { await self.process(job, lease: lease) }
                 }
                 if batch.count == wanted {
                     // There may be more: go again at once.
@@ -215,7 +218,7 @@ public final class WorkerLoop: Sendable {
 
     // MARK: - One job
 
-    private func process(_ job: ClaimedJob) async {
+    private func process(_ job: ClaimedJob, lease: JobLease) async {
         var log = logger
         log[metadataKey: "job_id"] = .string(job.id.uuidString)
         log[metadataKey: "job_kind"] = .string(job.kind)
@@ -224,13 +227,15 @@ public final class WorkerLoop: Sendable {
             state.withLock { _ = $0.inFlight.removeValue(forKey: job.id) }
             wakeup.fire()
         }
+        let retry = LeaseBoundRetry(lease: lease, metrics: metrics)
         guard let handler = handlers[job.kind] else {
             log.error("job dead: no handler for its kind")
-            await record(job, JobFailure.permanent("no handler for job kind \(job.kind)"), log: log)
+            await record(job, JobFailure.permanent("no handler for job kind \(job.kind)"), retry: retry, log: log)
             return
         }
         let context = JobContext(
-            logger: log, database: queue.database(), attempt: job.attempt, maxAttempts: job.maxAttempts, owner: owner)
+            logger: log, database: queue.database(), attempt: job.attempt, maxAttempts: job.maxAttempts, owner: owner,
+            lease: lease, retry: retry)
         do {
             try await handler(job, context)
         } catch {
@@ -240,11 +245,13 @@ public final class WorkerLoop: Sendable {
                 log.notice("job interrupted by shutdown; left to lease expiry")
                 return
             }
-            await record(job, JobFailure.from(error), log: log)
+            await record(job, JobFailure.from(error), retry: retry, log: log)
             return
         }
         do {
-            if try await queue.complete(job, owner: owner) {
+            // The handler's side effects happened: retry the completion
+            // through a short outage rather than let the job run again.
+            if try await retry.run("job completion", logger: log, { try await queue.complete(job, owner: owner) }) {
                 log.debug("job completed")
             } else {
                 log.warning("job finished after its lease was lost; it may run again")
@@ -256,10 +263,12 @@ public final class WorkerLoop: Sendable {
         }
     }
 
-    private func record(_ job: ClaimedJob, _ failure: JobFailure, log: Logger) async {
+    private func record(_ job: ClaimedJob, _ failure: JobFailure, retry: LeaseBoundRetry, log: Logger) async {
         do {
-            let outcome = try await queue.fail(
-                job, owner: owner, error: failure.message, retryable: failure.retryable, retryAfter: failure.retryAfter)
+            let outcome = try await retry.run("job failure", logger: log) {
+                try await queue.fail(
+                    job, owner: owner, error: failure.message, retryable: failure.retryable, retryAfter: failure.retryAfter)
+            }
             switch outcome {
             case .retry(let due):
                 log.warning("job failed; will retry", metadata: [
@@ -279,21 +288,32 @@ public final class WorkerLoop: Sendable {
 
     // MARK: - Background
 
+    /// Renews the leases in flight every `heartbeatInterval`; after a
+    /// failed renewal (the database is away) it tries again every second,
+    /// so leases are extended as soon as the database is back and writes
+    /// retried meanwhile (`LeaseBoundRetry`) keep their time.
     private func heartbeatLoop() async {
+        var wait = settings.heartbeatInterval
         while true {
-            do { try await Task.sleep(for: settings.heartbeatInterval) } catch { return }
-            let (ids, abandoned) = state.withLock { (Array($0.inFlight.keys), $0.abandoned) }
+            do { try await Task.sleep(for: wait) } catch { return }
+            let (leases, abandoned) = state.withLock { ($0.inFlight, $0.abandoned) }
             if abandoned { return }
-            guard !ids.isEmpty else { continue }
+            wait = settings.heartbeatInterval
+            guard !leases.isEmpty else { continue }
+            let ids = Array(leases.keys)
+            let sent = ContinuousClock.now
             do {
                 let renewed = try await queue.renew(ids: ids, owner: owner, leaseSeconds: settings.leaseSeconds)
+                for id in renewed { leases[id]?.renewed(from: sent) }
                 // Jobs that finished meanwhile are gone from the table, not lost.
                 let lost = state.withLock { state in ids.filter { !renewed.contains($0) && state.inFlight[$0] != nil } }
                 for id in lost {
+                    leases[id]?.markLost()
                     logger.warning("job lease lost; another worker may run it", metadata: ["job_id": .string(id.uuidString)])
                 }
             } catch {
                 logger.warning("lease renewal failed", metadata: ["error_type": .string(String(reflecting: type(of: error)))])
+                wait = min(settings.heartbeatInterval, .seconds(1))
             }
         }
     }
